@@ -1,0 +1,437 @@
+//! Streaming decoder: a CloudTrail log file's `{"Records":[...]}` envelope straight into Arrow
+//! builders, one record at a time, without building a DOM of the file.
+//!
+//! Each record's values are taken as raw JSON text slices of the input and routed to typed column
+//! builders. Anything that does not fit its column exactly (an unknown key, a JSON `null`, a value
+//! of another type, an `eventTime` in another spelling, an unknown key inside `userIdentity`) is
+//! also kept verbatim in the `_extra` column, so [`crate::rebuild`] gives back the source event.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use arrow_array::{ArrayRef, ListArray, RecordBatch, StructArray};
+use arrow_buffer::{NullBufferBuilder, OffsetBuffer};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::json::{array_items, object_entries, string_value, write_str, Entries};
+use crate::schema::{self, Field, Kind, EVENT_ID, RECORD};
+use crate::time::{format_event_time, parse_event_time};
+
+/// Why a log file could not be decoded. The file is then quarantined as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a CloudTrail log: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("record #{index}: {reason}")]
+    Record { index: usize, reason: String },
+    #[error("cannot build Arrow arrays: {0}")]
+    Arrow(#[from] arrow_schema::ArrowError),
+}
+
+/// Decodes one whole log file (already decompressed) into a batch with [`schema::record_schema`].
+///
+/// `source` is recorded in the `_source` column of every row. The file must be exactly one object
+/// with one key, `Records`, holding an array of objects; anything else is an error and nothing of
+/// the file is returned.
+pub fn decode_log(json: &[u8], source: &str) -> Result<RecordBatch, DecodeError> {
+    if json.iter().all(u8::is_ascii_whitespace) {
+        return Err(DecodeError::Empty);
+    }
+    let mut builder = RecordBuilder::new(source);
+    let mut de = serde_json::Deserializer::from_slice(json);
+    EnvelopeSeed(&mut builder).deserialize(&mut de)?;
+    de.end()?;
+    builder.finish()
+}
+
+/// Decodes standalone record objects (for example NDJSON lines) into a batch.
+pub fn decode_records<'a>(
+    records: impl IntoIterator<Item = &'a str>,
+    source: &str,
+) -> Result<RecordBatch, DecodeError> {
+    let mut builder = RecordBuilder::new(source);
+    for (i, r) in records.into_iter().enumerate() {
+        builder
+            .push(r.trim())
+            .map_err(|reason| DecodeError::Record {
+                index: i + 1,
+                reason,
+            })?;
+    }
+    builder.finish()
+}
+
+struct EnvelopeSeed<'b>(&'b mut RecordBuilder);
+
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(r#"an object {"Records":[...]}"#)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = false;
+        while let Some(key) = map.next_key::<String>()? {
+            if key != "Records" {
+                return Err(de::Error::custom(format!(
+                    "unexpected key {key:?} in the envelope (expected only \"Records\")"
+                )));
+            }
+            if seen {
+                return Err(de::Error::custom("\"Records\" appears twice"));
+            }
+            seen = true;
+            map.next_value_seed(RecordsSeed(&mut *self.0))?;
+        }
+        if !seen {
+            return Err(de::Error::custom("no \"Records\" array"));
+        }
+        Ok(())
+    }
+}
+
+struct RecordsSeed<'b>(&'b mut RecordBuilder);
+
+impl<'de> DeserializeSeed<'de> for RecordsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RecordsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("\"Records\" to be an array of event objects")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut n = 0usize;
+        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+            n += 1;
+            self.0
+                .push(raw.get())
+                .map_err(|e| de::Error::custom(format!("record #{n}: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+/// Appends CloudTrail records to Arrow builders.
+struct RecordBuilder {
+    columns: Vec<Column>,
+    extra: StringBuilder,
+    source: StringBuilder,
+    source_name: String,
+    event_bytes: Int64Builder,
+    record_hash: Int64Builder,
+    extra_buf: Vec<u8>,
+}
+
+impl RecordBuilder {
+    fn new(source: &str) -> Self {
+        Self {
+            columns: RECORD.iter().map(|f| Column::new(f.kind)).collect(),
+            extra: StringBuilder::new(),
+            source: StringBuilder::new(),
+            source_name: source.to_owned(),
+            event_bytes: Int64Builder::new(),
+            record_hash: Int64Builder::new(),
+            extra_buf: Vec::new(),
+        }
+    }
+
+    /// Appends one record given as the JSON text of an object.
+    fn push(&mut self, raw: &str) -> Result<(), String> {
+        if !raw.starts_with('{') {
+            return Err("not a JSON object".into());
+        }
+        let entries = object_entries(raw).map_err(|e| e.to_string())?;
+        let mut slots: [Option<&RawValue>; RECORD.len()] = [None; RECORD.len()];
+        let mut extras: Entries = Vec::new();
+        for (key, value) in entries {
+            match field_index(RECORD, &key) {
+                Some(i) => slots[i] = Some(value),
+                None => extras.push((key, value)),
+            }
+        }
+        for (i, (column, slot)) in self.columns.iter_mut().zip(slots).enumerate() {
+            if !column.append(slot) {
+                if let Some(v) = slot {
+                    extras.push((RECORD[i].key.into(), v));
+                }
+            }
+        }
+        if extras.is_empty() {
+            self.extra.append_null();
+        } else {
+            let buf = &mut self.extra_buf;
+            buf.clear();
+            buf.push(b'{');
+            for (i, (k, v)) in extras.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                write_str(buf, k);
+                buf.push(b':');
+                buf.extend_from_slice(v.get().as_bytes());
+            }
+            buf.push(b'}');
+            // The buffer is made of valid UTF-8 pieces only.
+            self.extra.append_value(String::from_utf8_lossy(buf));
+        }
+        self.source.append_value(&self.source_name);
+        self.event_bytes.append_value(raw.len() as i64);
+        if slots[EVENT_ID].is_some() {
+            self.record_hash
+                .append_value(xxhash_rust::xxh3::xxh3_64(raw.as_bytes()) as i64);
+        } else {
+            self.record_hash.append_null();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<RecordBatch, DecodeError> {
+        let mut arrays: Vec<ArrayRef> = Vec::with_capacity(RECORD.len() + 4);
+        for column in &mut self.columns {
+            arrays.push(column.finish()?);
+        }
+        arrays.push(Arc::new(self.extra.finish()));
+        arrays.push(Arc::new(self.source.finish()));
+        arrays.push(Arc::new(self.event_bytes.finish()));
+        arrays.push(Arc::new(self.record_hash.finish()));
+        Ok(RecordBatch::try_new(schema::record_schema(), arrays)?)
+    }
+}
+
+/// Position of `key` among `fields`, matched exactly (CloudTrail's own spelling).
+pub(crate) fn field_index(fields: &[Field], key: &str) -> Option<usize> {
+    fields
+        .iter()
+        .position(|f| f.key.len() == key.len() && f.key == key)
+}
+
+/// A builder for one column of a given [`Kind`].
+enum Column {
+    Str(StringBuilder),
+    Bool(BooleanBuilder),
+    Time(TimestampMicrosecondBuilder),
+    Json(StringBuilder),
+    Struct(StructColumn),
+    List(ListColumn),
+}
+
+struct StructColumn {
+    fields: &'static [Field],
+    children: Vec<Column>,
+    validity: NullBufferBuilder,
+}
+
+struct ListColumn {
+    fields: &'static [Field],
+    offsets: Vec<i32>,
+    validity: NullBufferBuilder,
+    items: StructColumn,
+}
+
+impl StructColumn {
+    fn new(fields: &'static [Field]) -> Self {
+        Self {
+            fields,
+            children: fields.iter().map(|f| Column::new(f.kind)).collect(),
+            validity: NullBufferBuilder::new(0),
+        }
+    }
+
+    fn append_null(&mut self) {
+        self.validity.append_null();
+        self.children.iter_mut().for_each(Column::append_null);
+    }
+
+    /// Appends an object; false when it had anything the typed children cannot hold exactly.
+    fn append_object(&mut self, raw: &str) -> bool {
+        let Ok(entries) = object_entries(raw) else {
+            self.append_null();
+            return false;
+        };
+        let mut clean = true;
+        let mut slots: Vec<Option<&RawValue>> = vec![None; self.fields.len()];
+        for (key, value) in entries {
+            match field_index(self.fields, &key) {
+                Some(i) => slots[i] = Some(value),
+                None => clean = false,
+            }
+        }
+        for (child, slot) in self.children.iter_mut().zip(slots) {
+            clean &= child.append(slot);
+        }
+        self.validity.append_non_null();
+        clean
+    }
+
+    fn finish(&mut self) -> Result<StructArray, arrow_schema::ArrowError> {
+        let arrays = self
+            .children
+            .iter_mut()
+            .map(Column::finish)
+            .collect::<Result<Vec<_>, _>>()?;
+        StructArray::try_new(
+            schema::struct_fields(self.fields),
+            arrays,
+            self.validity.finish(),
+        )
+    }
+}
+
+impl Column {
+    fn new(kind: Kind) -> Self {
+        match kind {
+            Kind::Str => Column::Str(StringBuilder::new()),
+            Kind::Bool => Column::Bool(BooleanBuilder::new()),
+            Kind::Time => Column::Time(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
+            Kind::Json => Column::Json(StringBuilder::new()),
+            Kind::Struct(fields) => Column::Struct(StructColumn::new(fields)),
+            Kind::List(fields) => Column::List(ListColumn {
+                fields,
+                offsets: vec![0],
+                validity: NullBufferBuilder::new(0),
+                items: StructColumn::new(fields),
+            }),
+        }
+    }
+
+    fn append_null(&mut self) {
+        match self {
+            Column::Str(b) | Column::Json(b) => b.append_null(),
+            Column::Bool(b) => b.append_null(),
+            Column::Time(b) => b.append_null(),
+            Column::Struct(s) => s.append_null(),
+            Column::List(l) => {
+                l.validity.append_null();
+                l.offsets.push(*l.offsets.last().unwrap_or(&0));
+            }
+        }
+    }
+
+    /// Appends a value (`None`: the key is absent). Returns false when the value was not stored
+    /// exactly (the caller then keeps the raw text in `_extra`); a JSON `null` counts as such.
+    fn append(&mut self, value: Option<&RawValue>) -> bool {
+        let Some(value) = value else {
+            self.append_null();
+            return true;
+        };
+        let raw = value.get();
+        match self {
+            Column::Str(b) => match string_value(raw) {
+                Some(s) => {
+                    b.append_value(s);
+                    true
+                }
+                None => {
+                    b.append_null();
+                    false
+                }
+            },
+            Column::Bool(b) => match raw {
+                "true" => {
+                    b.append_value(true);
+                    true
+                }
+                "false" => {
+                    b.append_value(false);
+                    true
+                }
+                _ => {
+                    b.append_null();
+                    false
+                }
+            },
+            Column::Time(b) => {
+                let text = string_value(raw);
+                match text.as_deref().and_then(parse_event_time) {
+                    Some(t) => {
+                        b.append_value(t);
+                        // A spelling other than the canonical one is kept verbatim in `_extra`.
+                        text.as_deref() == Some(format_event_time(t).as_str())
+                    }
+                    None => {
+                        b.append_null();
+                        false
+                    }
+                }
+            }
+            Column::Json(b) => {
+                if raw == "null" {
+                    b.append_null();
+                    false
+                } else {
+                    b.append_value(raw);
+                    true
+                }
+            }
+            Column::Struct(s) => {
+                if raw.starts_with('{') {
+                    s.append_object(raw)
+                } else {
+                    s.append_null();
+                    false
+                }
+            }
+            Column::List(l) => {
+                let items = if raw.starts_with('[') {
+                    array_items(raw).ok()
+                } else {
+                    None
+                };
+                let Some(items) = items else {
+                    l.validity.append_null();
+                    l.offsets.push(*l.offsets.last().unwrap_or(&0));
+                    return false;
+                };
+                let mut clean = true;
+                for item in &items {
+                    if item.get().starts_with('{') {
+                        clean &= l.items.append_object(item.get());
+                    } else {
+                        l.items.append_null();
+                        clean = false;
+                    }
+                }
+                l.validity.append_non_null();
+                let last = *l.offsets.last().unwrap_or(&0);
+                l.offsets.push(last + items.len() as i32);
+                clean
+            }
+        }
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, arrow_schema::ArrowError> {
+        Ok(match self {
+            Column::Str(b) | Column::Json(b) => Arc::new(b.finish()),
+            Column::Bool(b) => Arc::new(b.finish()),
+            Column::Time(b) => Arc::new(b.finish()),
+            Column::Struct(s) => Arc::new(s.finish()?),
+            Column::List(l) => {
+                let offsets = OffsetBuffer::new(std::mem::take(&mut l.offsets).into());
+                l.offsets.push(0);
+                Arc::new(ListArray::try_new(
+                    Arc::new(schema::list_item(l.fields)),
+                    offsets,
+                    Arc::new(l.items.finish()?),
+                    l.validity.finish(),
+                )?)
+            }
+        })
+    }
+}
