@@ -17,7 +17,7 @@ use arrow_buffer::{NullBufferBuilder, OffsetBuffer};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::json::{array_items, object_entries, string_value, write_str, Entries};
+use crate::json::{array_items, object_entries, one_line, string_value, write_str, Entries};
 use crate::schema::{self, Field, Kind, EVENT_ID, RECORD};
 use crate::time::{format_event_time, parse_event_time};
 
@@ -26,6 +26,8 @@ use crate::time::{format_event_time, parse_event_time};
 pub enum DecodeError {
     #[error("the file is empty")]
     Empty,
+    #[error("invalid UTF-8 at byte {offset}")]
+    Utf8 { offset: usize },
     #[error("not a CloudTrail log: {0}")]
     Json(#[from] serde_json::Error),
     #[error("record #{index}: {reason}")]
@@ -40,11 +42,14 @@ pub enum DecodeError {
 /// with one key, `Records`, holding an array of objects; anything else is an error and nothing of
 /// the file is returned.
 pub fn decode_log(json: &[u8], source: &str) -> Result<RecordBatch, DecodeError> {
-    if json.iter().all(u8::is_ascii_whitespace) {
+    let json = std::str::from_utf8(json).map_err(|e| DecodeError::Utf8 {
+        offset: e.valid_up_to(),
+    })?;
+    if json.trim().is_empty() {
         return Err(DecodeError::Empty);
     }
     let mut builder = RecordBuilder::new(source);
-    let mut de = serde_json::Deserializer::from_slice(json);
+    let mut de = serde_json::Deserializer::from_str(json);
     EnvelopeSeed(&mut builder).deserialize(&mut de)?;
     de.end()?;
     builder.finish()
@@ -185,7 +190,7 @@ impl RecordBuilder {
                 }
                 write_str(buf, k);
                 buf.push(b':');
-                buf.extend_from_slice(v.get().as_bytes());
+                buf.extend_from_slice(one_line(v.get()).as_bytes());
             }
             buf.push(b'}');
             // The buffer is made of valid UTF-8 pieces only.
@@ -376,7 +381,7 @@ impl Column {
                     b.append_null();
                     false
                 } else {
-                    b.append_value(raw);
+                    b.append_value(one_line(raw));
                     true
                 }
             }

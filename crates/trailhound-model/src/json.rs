@@ -78,6 +78,34 @@ pub fn string_value(raw: &str) -> Option<Cow<'_, str>> {
     serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
 }
 
+/// The JSON text on one line: whitespace outside strings removed when the text spans lines (a
+/// pretty-printed log), so that every stored value can be written as NDJSON. Otherwise as is.
+pub fn one_line(raw: &str) -> Cow<'_, str> {
+    if !raw.contains(['\n', '\r']) {
+        return Cow::Borrowed(raw);
+    }
+    let mut out = String::with_capacity(raw.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for c in raw.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c == '"' {
+            in_string = true;
+            out.push(c);
+        } else if !c.is_ascii_whitespace() {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Appends `s` to `out` as a JSON string literal.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
@@ -117,6 +145,15 @@ mod tests {
             got,
             vec![("a", "1.0"), ("bA", r#"{"x":[1, 2]}"#), ("a", "null")]
         );
+    }
+
+    #[test]
+    fn pretty_json_goes_on_one_line() {
+        assert_eq!(
+            one_line("{\n  \"a b\": [1,\n 2],\n \"c\": \"x\\\" \\n y\"\n}"),
+            r#"{"a b":[1,2],"c":"x\" \n y"}"#
+        );
+        assert!(matches!(one_line(r#"{"a": 1}"#), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -1,0 +1,145 @@
+//! Command-line arguments. The doc comments are the user's help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Investigate AWS CloudTrail archives with SQL: convert gzipped logs to a Parquet lake, then query,
+/// report and export.
+#[derive(Debug, Parser)]
+#[command(name = "trailhound", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Convert CloudTrail logs (a folder in CloudTrail's S3 layout, or single files) into a lake of
+    /// Hive-partitioned zstd Parquet. Incremental: only new objects are converted.
+    Convert(ConvertArgs),
+    /// Merge the small files incremental conversions leave into large sorted ones per partition.
+    Compact(CompactArgs),
+    /// Rebuild CloudTrail JSON from the lake, as NDJSON or as gzipped CloudTrail log files.
+    Export(ExportArgs),
+}
+
+/// `--since`, `--from`, `--until`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WindowArgs {
+    /// Only the last DURATION (30m, 12h, 7d, 2w).
+    #[arg(long, value_name = "DURATION", conflicts_with = "from")]
+    pub since: Option<String>,
+    /// From this time on (2024-07-30, 2024-07-30T12:00:00Z), inclusive.
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Up to this time, exclusive.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+}
+
+/// Which accounts and regions.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScopeArgs {
+    /// Only this account (repeatable).
+    #[arg(long = "account", value_name = "ID")]
+    pub accounts: Vec<String>,
+    /// Only this region (repeatable).
+    #[arg(long = "region", value_name = "REGION")]
+    pub regions: Vec<String>,
+}
+
+/// Where the lake is: `--lake`, else `TRAILHOUND_LAKE`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LakeArg {
+    /// The lake (a folder written by `trailhound convert`).
+    #[arg(long = "lake", value_name = "PATH", env = "TRAILHOUND_LAKE")]
+    pub lake: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertArgs {
+    /// Source: a folder holding `AWSLogs/…` anywhere below it, or a log file.
+    pub src: PathBuf,
+    /// Destination lake folder (created if needed).
+    pub dest: PathBuf,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Which event times are wanted: delivery-date folders that cannot hold them are not read.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Memory for rows waiting to be written, across threads (512M, 2G).
+    #[arg(long, default_value = "512M", value_parser = parse_size)]
+    pub memory_limit: u64,
+    /// Commit progress after this much source data, so an interrupted run keeps what it did.
+    #[arg(long, default_value = "1G", value_parser = parse_size)]
+    pub checkpoint: u64,
+    /// Try again the objects an earlier run quarantined.
+    #[arg(long)]
+    pub retry_quarantined: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// The lake (or use --lake / TRAILHOUND_LAKE).
+    pub lake_pos: Option<PathBuf>,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Largest number of rows merged into one file.
+    #[arg(long, default_value_t = 262_144)]
+    pub max_rows: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON event per line.
+    Ndjson,
+    /// Gzipped {"Records":[...]} files in CloudTrail's S3 layout below --output.
+    Cloudtrail,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The lake (or use --lake / TRAILHOUND_LAKE).
+    pub lake_pos: Option<PathBuf>,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    #[arg(long, value_enum, default_value = "ndjson")]
+    pub format: ExportFormat,
+    /// A file for ndjson (default: standard output), a folder for cloudtrail.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Export the Insights dataset instead of events.
+    #[arg(long)]
+    pub insights: bool,
+}
+
+/// `512M`, `2G`, `1048576`.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last() {
+        Some('K' | 'k') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('M' | 'm') => (&s[..s.len() - 1], 1 << 20),
+        Some('G' | 'g') => (&s[..s.len() - 1], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{s:?} is not a size: use a number with K, M or G, like 512M"))
+}

@@ -1,0 +1,182 @@
+//! What each subcommand does: turn arguments into library calls and results into output.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use trailhound_convert::compact::compact;
+use trailhound_convert::export::{export_cloudtrail, export_ndjson};
+use trailhound_convert::source::SourceFilter;
+use trailhound_convert::window::now_micros;
+use trailhound_convert::{convert, ConvertOptions, Lake, LakeFilter, TimeWindow};
+
+use crate::args::{
+    Cli, Command, CompactArgs, ConvertArgs, ExportArgs, ExportFormat, LakeArg, WindowArgs,
+};
+use crate::progress::Bar;
+
+/// Exit code of a run that worked but quarantined some input.
+const QUARANTINED: u8 = 3;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Convert(a) => run_convert(a),
+        Command::Compact(a) => run_compact(a),
+        Command::Export(a) => run_export(a),
+    }
+}
+
+fn window(w: &WindowArgs) -> Result<TimeWindow> {
+    Ok(TimeWindow::from_args(
+        w.since.as_deref(),
+        w.from.as_deref(),
+        w.until.as_deref(),
+        now_micros(),
+    )?)
+}
+
+fn lake_path(positional: Option<PathBuf>, flag: LakeArg) -> Result<PathBuf> {
+    match (positional, flag.lake) {
+        (Some(p), _) | (None, Some(p)) => Ok(p),
+        (None, None) => {
+            bail!("no lake given: pass it as an argument, with --lake, or set TRAILHOUND_LAKE")
+        }
+    }
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn run_convert(a: ConvertArgs) -> Result<ExitCode> {
+    let mut opts = ConvertOptions {
+        memory_limit: a.memory_limit as usize,
+        checkpoint_bytes: a.checkpoint,
+        filter: SourceFilter {
+            accounts: a.scope.accounts,
+            regions: a.scope.regions,
+            window: window(&a.window)?,
+        },
+        retry_quarantined: a.retry_quarantined,
+        ..Default::default()
+    };
+    if let Some(t) = a.threads {
+        if t == 0 {
+            bail!("--threads must be at least 1");
+        }
+        opts.threads = t;
+    }
+    let bar = Bar::new(a.quiet);
+    let s = convert(&a.src, &a.dest, &opts, &bar)?;
+    let secs = s.elapsed.as_secs_f64().max(1e-6);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "converted {} of {} objects ({} unchanged, {} digests, {} quarantined, {} failed)",
+        s.objects_converted,
+        s.objects_listed,
+        s.objects_unchanged,
+        s.digests,
+        s.quarantined.len(),
+        s.failed.len()
+    )?;
+    writeln!(
+        out,
+        "events: {} in, {} stored, {} duplicates dropped",
+        s.events_in, s.events_out, s.duplicates
+    )?;
+    writeln!(
+        out,
+        "bytes: {:.1} MB gzipped, {:.1} MB JSON in; {:.1} MB Parquet out in {} files",
+        mb(s.bytes_in),
+        mb(s.json_bytes),
+        mb(s.bytes_out),
+        s.files_written
+    )?;
+    writeln!(
+        out,
+        "time: {:.2} s ({:.0} MB/s of JSON, {:.0} events/s)",
+        secs,
+        mb(s.json_bytes) / secs,
+        s.events_in as f64 / secs
+    )?;
+    drop(out);
+    for k in &s.changed {
+        eprintln!("warning: {k}: changed since it was converted; not converted again");
+    }
+    for (k, reason) in &s.failed {
+        eprintln!("failed: {k}: {reason}");
+    }
+    for (k, reason) in &s.quarantined {
+        eprintln!("quarantined: {k}: {reason}");
+    }
+    if !s.failed.is_empty() {
+        return Ok(ExitCode::FAILURE);
+    }
+    if !s.quarantined.is_empty() {
+        return Ok(ExitCode::from(QUARANTINED));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn lake_filter(scope: crate::args::ScopeArgs, w: &WindowArgs, dataset: &str) -> Result<LakeFilter> {
+    Ok(LakeFilter {
+        dataset: Some(dataset.into()),
+        accounts: scope.accounts,
+        regions: scope.regions,
+        window: window(w)?,
+    })
+}
+
+fn run_compact(a: CompactArgs) -> Result<ExitCode> {
+    let root = lake_path(a.lake_pos, a.lake)?;
+    if !root.join("_trailhound/log").is_dir() {
+        bail!("{} is not a trailhound lake", root.display());
+    }
+    let mut lake = Lake::open_for_write(&root)?;
+    let mut total = trailhound_convert::compact::CompactSummary::default();
+    for dataset in ["cloudtrail", "insights"] {
+        let s = compact(
+            &mut lake,
+            &lake_filter(a.scope.clone(), &a.window, dataset)?,
+            a.max_rows,
+        )?;
+        total.partitions += s.partitions;
+        total.files_before += s.files_before;
+        total.files_after += s.files_after;
+        total.rows += s.rows;
+    }
+    println!(
+        "compacted {} partitions: {} files into {} ({} rows)",
+        total.partitions, total.files_before, total.files_after, total.rows
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_export(a: ExportArgs) -> Result<ExitCode> {
+    let root = lake_path(a.lake_pos, a.lake)?;
+    let lake = Lake::open(&root)?;
+    let filter = lake_filter(
+        a.scope,
+        &a.window,
+        if a.insights { "insights" } else { "cloudtrail" },
+    )?;
+    let summary = match (a.format, a.output) {
+        (ExportFormat::Ndjson, Some(path)) => {
+            let file = std::fs::File::create(&path)
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            export_ndjson(&lake, &filter, &mut w)?
+        }
+        (ExportFormat::Ndjson, None) => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            export_ndjson(&lake, &filter, &mut w)?
+        }
+        (ExportFormat::Cloudtrail, Some(dir)) => export_cloudtrail(&lake, &filter, &dir)?,
+        (ExportFormat::Cloudtrail, None) => bail!("--format cloudtrail needs --output DIR"),
+    };
+    eprintln!("exported {} events", summary.events);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,141 @@
+//! Export: CloudTrail JSON rebuilt from the lake, as NDJSON or as CloudTrail's own gzipped
+//! `{"Records":[...]}` files in its S3 layout, for SIEM hand-off.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::Array;
+use flate2::write::GzEncoder;
+use trailhound_model::schema::EVENT_TIME;
+use trailhound_model::Rebuilder;
+
+use crate::error::{IoContext, Result};
+use crate::lake::{Lake, LakeFilter};
+use crate::writer::read_parquet;
+
+/// Output format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// One JSON event per line.
+    Ndjson,
+    /// Gzipped `{"Records":[...]}` files under `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/`.
+    CloudTrail,
+}
+
+/// Counts of an export.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportSummary {
+    pub events: u64,
+    pub files: u64,
+}
+
+/// Whether a row's time lies in the filter's window (rows without a time only when unbounded).
+fn in_window(
+    filter: &LakeFilter,
+    times: &arrow_array::TimestampMicrosecondArray,
+    row: usize,
+) -> bool {
+    if times.is_valid(row) {
+        filter.window.contains(times.value(row))
+    } else {
+        filter.window.is_unbounded()
+    }
+}
+
+/// Writes the events `filter` admits as NDJSON to `out`.
+pub fn export_ndjson(
+    lake: &Lake,
+    filter: &LakeFilter,
+    out: &mut dyn Write,
+) -> Result<ExportSummary> {
+    let mut summary = ExportSummary::default();
+    let mut line = Vec::with_capacity(4096);
+    for f in lake.files(filter) {
+        let path = lake.path(&f.path);
+        for batch in read_parquet(&path, None)? {
+            let rebuild = Rebuilder::new(&batch).at(&path)?;
+            let times = batch
+                .column(EVENT_TIME)
+                .as_primitive::<TimestampMicrosecondType>();
+            for row in 0..batch.num_rows() {
+                if !in_window(filter, times, row) {
+                    continue;
+                }
+                line.clear();
+                rebuild.write_row(row, &mut line).at(&path)?;
+                line.push(b'\n');
+                out.write_all(&line).at("<output>")?;
+                summary.events += 1;
+            }
+        }
+    }
+    out.flush().at("<output>")?;
+    Ok(summary)
+}
+
+/// Writes the events `filter` admits as CloudTrail log files below `dir`, one per data file.
+pub fn export_cloudtrail(lake: &Lake, filter: &LakeFilter, dir: &Path) -> Result<ExportSummary> {
+    let mut summary = ExportSummary::default();
+    for (n, f) in lake.files(filter).enumerate() {
+        let path = lake.path(&f.path);
+        let (y, m, d) = (
+            f.date.get(0..4).unwrap_or("0000"),
+            f.date.get(5..7).unwrap_or("00"),
+            f.date.get(8..10).unwrap_or("00"),
+        );
+        let folder = if f.dataset == "insights" {
+            "CloudTrail-Insight"
+        } else {
+            "CloudTrail"
+        };
+        let name = format!(
+            "{a}_{folder}_{r}_{y}{m}{d}T0000Z_trailhound{n:06}.json.gz",
+            a = f.account,
+            r = f.region
+        );
+        let target = dir.join(format!(
+            "AWSLogs/{}/{folder}/{}/{y}/{m}/{d}/{name}",
+            f.account, f.region
+        ));
+        let mut body = Vec::with_capacity(f.bytes as usize * 8);
+        body.extend_from_slice(b"{\"Records\":[");
+        let mut events = 0u64;
+        for batch in read_parquet(&path, None)? {
+            let rebuild = Rebuilder::new(&batch).at(&path)?;
+            let times = batch
+                .column(EVENT_TIME)
+                .as_primitive::<TimestampMicrosecondType>();
+            for row in 0..batch.num_rows() {
+                if !in_window(filter, times, row) {
+                    continue;
+                }
+                if events > 0 {
+                    body.push(b',');
+                }
+                rebuild.write_row(row, &mut body).at(&path)?;
+                events += 1;
+            }
+        }
+        body.extend_from_slice(b"]}");
+        if events == 0 {
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).at(parent)?;
+        }
+        let tmp = target.with_extension("tmp");
+        let mut gz = GzEncoder::new(
+            fs::File::create(&tmp).at(&tmp)?,
+            flate2::Compression::default(),
+        );
+        gz.write_all(&body).at(&tmp)?;
+        gz.finish().at(&tmp)?;
+        fs::rename(&tmp, &target).at(&target)?;
+        summary.events += events;
+        summary.files += 1;
+    }
+    Ok(summary)
+}

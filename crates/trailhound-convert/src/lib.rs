@@ -1,0 +1,21 @@
+//! Converts CloudTrail log archives into a lake: Hive-partitioned
+//! (`cloudtrail/account=…/region=…/date=…/`), zstd Parquet sorted by `eventtime`, with a manifest
+//! that makes runs incremental, idempotent and crash-safe. Also compaction and export.
+//!
+//! No query engine here: the lake is plain Parquet any engine reads.
+
+pub mod compact;
+pub mod convert;
+pub mod error;
+pub mod export;
+pub mod lake;
+pub mod manifest;
+pub mod source;
+pub mod window;
+pub mod writer;
+
+pub use convert::{convert, ConvertOptions, ConvertSummary, NoProgress, Progress};
+pub use error::{Error, Result};
+pub use lake::{Lake, LakeFilter};
+pub use source::SourceFilter;
+pub use window::TimeWindow;

@@ -1,0 +1,199 @@
+//! The lake's manifest: an append-only log of commits under `_trailhound/log/`, one JSON file per
+//! conversion or compaction, replayed to know which source objects were converted and which data
+//! files are live.
+//!
+//! A commit is written to a temporary name and hard-linked to its numbered name, so it appears
+//! whole or not at all, and two writers can never both take the same number. Data files are
+//! staged first and moved into place only after the commit that names them exists; the commit
+//! records the staging folder so an interrupted move is rolled forward by the next run.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, IoContext, Result};
+
+/// What became of one source object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum SourceStatus {
+    /// Its records are in the lake.
+    Converted,
+    /// It could not be read as a CloudTrail log; a copy is kept at `copy` (relative to the lake).
+    Quarantined { reason: String, copy: String },
+    /// A digest file: recognised, not events.
+    Digest,
+}
+
+/// One source object as the manifest remembers it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SourceEntry {
+    /// Key below the source root, `/`-separated.
+    pub key: String,
+    /// Size of the object as stored (compressed).
+    pub size: u64,
+    /// Modification time (local files) or ETag (object stores): with `size`, what tells a changed object.
+    pub version: String,
+    /// SHA-256 of the object's bytes, hex.
+    pub sha256: String,
+    #[serde(flatten)]
+    pub status: SourceStatus,
+    /// Size of its JSON once decompressed.
+    pub json_bytes: u64,
+    pub records_in: u64,
+    pub records_out: u64,
+    /// Records dropped because the same event (same eventID, same JSON text) was already stored.
+    pub duplicates: u64,
+    /// Data files (relative to the lake) holding its records.
+    pub outputs: Vec<String>,
+}
+
+/// One live Parquet file of the lake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataFile {
+    /// Path relative to the lake root, `/`-separated.
+    pub path: String,
+    /// `cloudtrail` or `insights`.
+    pub dataset: String,
+    pub account: String,
+    pub region: String,
+    pub date: String,
+    pub rows: u64,
+    pub bytes: u64,
+    /// Smallest and largest `eventtime` (microseconds), when any row has one.
+    pub min_time: Option<i64>,
+    pub max_time: Option<i64>,
+}
+
+impl DataFile {
+    /// The partition folder this file lives in, relative to the lake.
+    pub fn partition_dir(&self) -> String {
+        partition_dir(&self.dataset, &self.account, &self.region, &self.date)
+    }
+}
+
+/// `cloudtrail/account=…/region=…/date=…`.
+pub fn partition_dir(dataset: &str, account: &str, region: &str, date: &str) -> String {
+    format!("{dataset}/account={account}/region={region}/date={date}")
+}
+
+/// One entry of the log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Commit {
+    pub version: u64,
+    /// `convert` or `compact`.
+    pub operation: String,
+    /// Microseconds since the epoch.
+    pub timestamp: i64,
+    #[serde(default)]
+    pub sources: Vec<SourceEntry>,
+    #[serde(default)]
+    pub added: Vec<DataFile>,
+    #[serde(default)]
+    pub removed: Vec<String>,
+    /// Where `added` files were staged (relative to the lake), until they are moved into place.
+    pub staging: Option<String>,
+}
+
+/// The state of a lake: the replay of its log.
+#[derive(Debug, Clone, Default)]
+pub struct LakeState {
+    pub version: u64,
+    pub sources: BTreeMap<String, SourceEntry>,
+    pub files: BTreeMap<String, DataFile>,
+}
+
+impl LakeState {
+    /// Applies one commit.
+    pub fn apply(&mut self, commit: &Commit) {
+        self.version = commit.version;
+        for path in &commit.removed {
+            self.files.remove(path);
+        }
+        for f in &commit.added {
+            self.files.insert(f.path.clone(), f.clone());
+        }
+        for s in &commit.sources {
+            self.sources.insert(s.key.clone(), s.clone());
+        }
+    }
+}
+
+/// Folder of the log below the lake root.
+pub const LOG_DIR: &str = "_trailhound/log";
+
+fn commit_path(log: &Path, version: u64) -> PathBuf {
+    log.join(format!("{version:010}.json"))
+}
+
+/// Reads every commit in order.
+pub fn read_log(lake: &Path) -> Result<Vec<Commit>> {
+    let log = lake.join(LOG_DIR);
+    let mut versions = Vec::new();
+    if log.is_dir() {
+        for entry in fs::read_dir(&log).at(&log)? {
+            let name = entry.at(&log)?.file_name();
+            let name = name.to_string_lossy();
+            if let Some(v) = name
+                .strip_suffix(".json")
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                versions.push(v);
+            }
+        }
+    }
+    versions.sort_unstable();
+    let mut commits = Vec::with_capacity(versions.len());
+    for (i, v) in versions.iter().enumerate() {
+        let path = commit_path(&log, *v);
+        if *v != i as u64 + 1 {
+            return Err(Error::Manifest {
+                path,
+                reason: format!("expected version {} (a commit is missing)", i + 1),
+            });
+        }
+        let text = fs::read(&path).at(&path)?;
+        let commit: Commit = serde_json::from_slice(&text).map_err(|e| Error::Manifest {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        commits.push(commit);
+    }
+    Ok(commits)
+}
+
+/// Writes `commit` as the next entry of the log; fails if another writer took its number.
+pub fn write_commit(lake: &Path, commit: &Commit) -> Result<()> {
+    let log = lake.join(LOG_DIR);
+    fs::create_dir_all(&log).at(&log)?;
+    let path = commit_path(&log, commit.version);
+    let tmp = log.join(format!(".tmp-{}-{}", commit.version, std::process::id()));
+    let text = serde_json::to_vec_pretty(commit).map_err(|e| Error::Manifest {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    {
+        let mut f = fs::File::create(&tmp).at(&tmp)?;
+        f.write_all(&text).at(&tmp)?;
+        f.sync_all().at(&tmp)?;
+    }
+    let linked = fs::hard_link(&tmp, &path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Error::Manifest {
+                path,
+                reason: "another writer committed this version first".into(),
+            })
+        }
+        Err(e) => return Err(Error::Io { path, source: e }),
+    }
+    if let Ok(dir) = fs::File::open(&log) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}

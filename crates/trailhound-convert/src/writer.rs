@@ -1,0 +1,129 @@
+//! Writing sorted, zstd-compressed Parquet files that readers can prune by time and probe by
+//! `eventid`, and reading them back.
+
+use std::fs;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, RecordBatch};
+use arrow_ord::sort::{sort_to_indices, SortOptions};
+use arrow_schema::SchemaRef;
+use arrow_select::concat::concat_batches;
+use arrow_select::take::take_record_batch;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::{ArrowSchemaConverter, ArrowWriter, ProjectionMask};
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::metadata::SortingColumn;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
+use trailhound_model::schema::{record_schema, EVENT_TIME};
+
+use crate::error::{Error, IoContext, Result};
+
+/// Rows per row group: small enough that a time predicate skips most of a large file.
+pub const ROW_GROUP_ROWS: usize = 64 * 1024;
+
+/// What was written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Written {
+    pub rows: u64,
+    pub bytes: u64,
+    pub min_time: Option<i64>,
+    pub max_time: Option<i64>,
+}
+
+/// Parquet leaf index of `eventtime` (after the leaves of `useridentity`).
+fn event_time_leaf() -> usize {
+    static LEAF: OnceLock<usize> = OnceLock::new();
+    *LEAF.get_or_init(|| {
+        let name = record_schema().field(EVENT_TIME).name().clone();
+        ArrowSchemaConverter::new()
+            .convert(&record_schema())
+            .ok()
+            .and_then(|d| d.columns().iter().position(|c| c.path().string() == name))
+            .unwrap_or(0)
+    })
+}
+
+fn properties(rows: usize) -> WriterProperties {
+    let event_id = ColumnPath::from("eventid");
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_sorting_columns(Some(vec![SortingColumn {
+            column_idx: event_time_leaf() as i32,
+            descending: false,
+            nulls_first: false,
+        }]))
+        .set_column_bloom_filter_enabled(event_id.clone(), true)
+        .set_column_bloom_filter_fpp(event_id.clone(), 0.01)
+        .set_column_bloom_filter_max_ndv(event_id, rows.clamp(1, ROW_GROUP_ROWS) as u64)
+        .set_created_by(format!("trailhound {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// Sorts `batches` by `eventtime` (rows without a time last) into one batch.
+pub fn sort_by_time(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch> {
+    let here = Path::new("<memory>");
+    let all = concat_batches(schema, batches).at(here)?;
+    let options = SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
+    let idx = sort_to_indices(all.column(EVENT_TIME), Some(options), None).at(here)?;
+    take_record_batch(&all, &idx).at(here)
+}
+
+/// Writes one sorted batch to `path` (created new, synced to disk before returning).
+pub fn write_parquet(batch: &RecordBatch, path: &Path) -> Result<Written> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).at(dir)?;
+    }
+    let file = fs::File::create_new(path).at(path)?;
+    let mut writer =
+        ArrowWriter::try_new(file, batch.schema(), Some(properties(batch.num_rows()))).at(path)?;
+    let mut offset = 0;
+    while offset < batch.num_rows() {
+        let len = ROW_GROUP_ROWS.min(batch.num_rows() - offset);
+        writer.write(&batch.slice(offset, len)).at(path)?;
+        writer.flush().at(path)?;
+        offset += len;
+    }
+    let file = writer.into_inner().at(path)?;
+    file.sync_all().at(path)?;
+    let bytes = file.metadata().at(path)?.len();
+    let times = batch
+        .column(EVENT_TIME)
+        .as_primitive::<TimestampMicrosecondType>();
+    let valid = times.len() - times.null_count();
+    Ok(Written {
+        rows: batch.num_rows() as u64,
+        bytes,
+        min_time: (valid > 0).then(|| times.value(0)),
+        max_time: (valid > 0).then(|| times.value(valid - 1)),
+    })
+}
+
+/// Reads a Parquet file of the lake, optionally only some top-level columns.
+pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<Vec<RecordBatch>> {
+    let file = fs::File::open(path).at(path)?;
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file).at(path)?;
+    if let Some(columns) = columns {
+        let schema = builder.schema().clone();
+        let mut roots = Vec::new();
+        for c in columns {
+            roots.push(
+                schema
+                    .index_of(c)
+                    .map_err(|_| Error::Invalid(format!("{}: no column {c}", path.display())))?,
+            );
+        }
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+        builder = builder.with_projection(mask);
+    }
+    let reader = builder.with_batch_size(8192).build().at(path)?;
+    reader.collect::<std::result::Result<Vec<_>, _>>().at(path)
+}

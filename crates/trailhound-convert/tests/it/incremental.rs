@@ -1,0 +1,188 @@
+//! Incremental, idempotent and crash-safe runs, and duplicate handling.
+
+use trailhound_synth::{generate, SynthOptions};
+
+use super::*;
+
+fn synth(dir: &Path, seed: u64, events: u64, start_day: i64) -> trailhound_synth::SynthSummary {
+    let opts = SynthOptions {
+        events,
+        events_per_file: 100,
+        seed,
+        start_day,
+        days: 3,
+        ..Default::default()
+    };
+    generate(dir, &opts).unwrap()
+}
+
+#[test]
+fn reruns_convert_only_new_objects_and_twice_is_the_same() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    let first = synth(src.path(), 1, 1500, 19_900);
+    let s1 = run(src.path(), dest.path());
+    assert_eq!((s1.objects_converted, s1.events_out), (first.files, 1500));
+    let files_after_first = parquet_files(dest.path());
+
+    let s2 = run(src.path(), dest.path());
+    assert_eq!(
+        (s2.objects_converted, s2.objects_unchanged, s2.events_out),
+        (0, first.files, 0)
+    );
+    assert_eq!(
+        parquet_files(dest.path()),
+        files_after_first,
+        "a second run changes nothing"
+    );
+
+    let second = synth(src.path(), 2, 700, 19_910);
+    let s3 = run(src.path(), dest.path());
+    assert_eq!((s3.objects_converted, s3.events_out), (second.files, 700));
+    assert_eq!(lake_events(dest.path(), "cloudtrail").len(), 2200);
+    assert_eq!(
+        canonical(&lake_events(dest.path(), "cloudtrail")),
+        canonical(&source_events(src.path(), "CloudTrail"))
+    );
+}
+
+#[test]
+fn the_same_event_delivered_twice_is_stored_once_also_across_runs() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    let made = synth(src.path(), 3, 400, 19_900);
+    run(src.path(), dest.path());
+    // An organization trail delivers the same files again under o-…/.
+    let org = tempfile::tempdir().unwrap();
+    for p in &made.paths {
+        let rel = p
+            .strip_prefix(src.path())
+            .unwrap()
+            .to_string_lossy()
+            .replace("AWSLogs/", "AWSLogs/o-abc123def4/");
+        let target = src.path().join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(p, target).unwrap();
+    }
+    drop(org);
+    let s = run(src.path(), dest.path());
+    assert_eq!((s.events_in, s.duplicates, s.events_out), (400, 400, 0));
+    assert_eq!(lake_events(dest.path(), "cloudtrail").len(), 400);
+
+    // Same eventID with other content, and events without an eventID, are all kept.
+    let key = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/07/30/x.json.gz";
+    let log = br#"{"Records":[{"eventID":"same","eventTime":"2024-07-30T01:00:00Z","eventName":"A"},{"eventID":"same","eventTime":"2024-07-30T01:00:00Z","eventName":"B"},{"eventTime":"2024-07-30T01:00:00Z"},{"eventTime":"2024-07-30T01:00:00Z"},{"eventID":"same","eventTime":"2024-07-30T01:00:00Z","eventName":"A"}]}"#;
+    let p = src.path().join(key);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, log).unwrap();
+    std::fs::rename(&p, p.with_extension("")).unwrap();
+    let s = run(src.path(), dest.path());
+    assert_eq!((s.events_in, s.duplicates, s.events_out), (5, 1, 4));
+}
+
+#[test]
+fn filters_prune_the_listing() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    synth(src.path(), 4, 3000, 19_935);
+    let opts = ConvertOptions {
+        filter: trailhound_convert::SourceFilter {
+            accounts: vec!["111122223333".into()],
+            regions: vec!["eu-west-1".into()],
+            window: trailhound_convert::TimeWindow {
+                from: Some(19_936 * 86_400_000_000),
+                until: Some(19_937 * 86_400_000_000),
+            },
+        },
+        ..Default::default()
+    };
+    let s = run_with(src.path(), dest.path(), &opts);
+    assert!(s.objects_listed > 0);
+    for f in parquet_files(dest.path()) {
+        assert!(
+            f.starts_with("cloudtrail/account=111122223333/region=eu-west-1/"),
+            "{f}"
+        );
+    }
+    let lake = Lake::open(dest.path()).unwrap();
+    for e in lake.state().sources.keys() {
+        let date = &e["AWSLogs/111122223333/CloudTrail/eu-west-1/".len()..][..10];
+        assert!(
+            ["2024/08/01", "2024/08/02"].contains(&date),
+            "{e} is outside the window's delivery days"
+        );
+    }
+}
+
+#[test]
+fn an_interrupted_commit_is_rolled_forward() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    synth(src.path(), 5, 500, 19_900);
+    run(src.path(), dest.path());
+    let files = parquet_files(dest.path());
+    // Simulate a crash after the commit was written but before its files were moved into place.
+    let lake = Lake::open(dest.path()).unwrap();
+    let staging = dest.path().join(lake.staging_for(1));
+    for f in &files {
+        let to = staging.join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::rename(dest.path().join(f), to).unwrap();
+    }
+    // And an uncommitted staging folder of a run that died earlier.
+    std::fs::create_dir_all(
+        dest.path()
+            .join("_trailhound/staging/0000000002/cloudtrail"),
+    )
+    .unwrap();
+    std::fs::write(
+        dest.path()
+            .join("_trailhound/staging/0000000002/cloudtrail/x.parquet"),
+        b"half",
+    )
+    .unwrap();
+    drop(lake);
+    let s = run(src.path(), dest.path());
+    assert_eq!(s.objects_converted, 0);
+    assert_eq!(parquet_files(dest.path()), files);
+    assert!(!dest.path().join("_trailhound/staging/0000000002").exists());
+    assert_eq!(lake_events(dest.path(), "cloudtrail").len(), 500);
+}
+
+#[test]
+fn compaction_merges_small_files_and_keeps_every_event() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    synth(src.path(), 6, 2000, 19_900);
+    // Tiny checkpoints make many small files.
+    let opts = ConvertOptions {
+        checkpoint_bytes: 20_000,
+        threads: 2,
+        ..Default::default()
+    };
+    let s = run_with(src.path(), dest.path(), &opts);
+    assert!(s.commits > 3);
+    let before = parquet_files(dest.path()).len();
+    let events = canonical(&lake_events(dest.path(), "cloudtrail"));
+    let mut lake = Lake::open_for_write(dest.path()).unwrap();
+    let c =
+        trailhound_convert::compact::compact(&mut lake, &LakeFilter::default(), 1_000_000).unwrap();
+    drop(lake);
+    let after = parquet_files(dest.path()).len();
+    assert!(
+        after < before && c.files_after as usize <= after,
+        "{before} -> {after}"
+    );
+    assert_eq!(canonical(&lake_events(dest.path(), "cloudtrail")), events);
+    // Every source still points at live files.
+    let lake = Lake::open(dest.path()).unwrap();
+    for s in lake.state().sources.values() {
+        for o in &s.outputs {
+            assert!(
+                lake.state().files.contains_key(o),
+                "{} points at removed {o}",
+                s.key
+            );
+        }
+    }
+}

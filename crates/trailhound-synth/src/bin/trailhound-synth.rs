@@ -1,0 +1,36 @@
+//! `trailhound-synth DIR [EVENTS] [EVENTS_PER_FILE] [SEED]`: writes a synthetic CloudTrail archive.
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let Some(dir) = args.get(1) else {
+        eprintln!("usage: trailhound-synth DIR [EVENTS] [EVENTS_PER_FILE] [SEED]");
+        std::process::exit(2);
+    };
+    let num = |i: usize, d: u64| {
+        args.get(i)
+            .map(|s| s.parse::<u64>())
+            .transpose()
+            .unwrap_or_else(|e| {
+                eprintln!("error: argument {i}: {e}");
+                std::process::exit(2)
+            })
+            .unwrap_or(d)
+    };
+    let opts = trailhound_synth::SynthOptions {
+        events: num(2, 10_000),
+        events_per_file: num(3, 300),
+        seed: num(4, 42),
+        days: 30,
+        ..Default::default()
+    };
+    match trailhound_synth::generate(std::path::Path::new(dir), &opts) {
+        Ok(s) => println!(
+            "{} files, {} events, {} bytes of JSON, {} bytes gzipped",
+            s.files, s.events, s.json_bytes, s.gz_bytes
+        ),
+        Err(e) => {
+            eprintln!("error: {dir}: {e}");
+            std::process::exit(1);
+        }
+    }
+}
