@@ -174,7 +174,7 @@ pub fn event(rng: &mut SmallRng, account: &str, region: &str, micros: i64) -> St
         }
         40..=54 => {
             let n = ["DescribeInstances", "DescribeSecurityGroups", "DescribeVolumes", "DescribeSubnets"][rng.random_range(0..4)];
-            ("ec2", n, true, format!(r#"{{"maxResults":1000,"filterSet":{{}},"instancesSet":{{}}}}"#), "null".into(), String::new(), "Management", String::new())
+            ("ec2", n, true, r#"{"maxResults":1000,"filterSet":{},"instancesSet":{}}"#.to_string(), "null".into(), String::new(), "Management", String::new())
         }
         55..=66 => ("sts", "AssumeRole", true,
             format!(r#"{{"roleArn":"arn:aws:iam::{account}:role/{role}","roleSessionName":"{session}","durationSeconds":3600}}"#),

@@ -1,4 +1,5 @@
 //! Integration tests of the converter: real logs, bad input, incremental runs, crash recovery.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design
 
 mod bad_input;
 mod incremental;

@@ -1,9 +1,9 @@
-//! `trailhound-synth DIR [EVENTS] [EVENTS_PER_FILE] [SEED]`: writes a synthetic CloudTrail archive.
+//! `trailhound-synth DIR [EVENTS] [EVENTS_PER_FILE] [SEED] [DAYS]`: writes a synthetic CloudTrail archive.
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(dir) = args.get(1) else {
-        eprintln!("usage: trailhound-synth DIR [EVENTS] [EVENTS_PER_FILE] [SEED]");
+        eprintln!("usage: trailhound-synth DIR [EVENTS] [EVENTS_PER_FILE] [SEED] [DAYS]");
         std::process::exit(2);
     };
     let num = |i: usize, d: u64| {
@@ -20,7 +20,7 @@ fn main() {
         events: num(2, 10_000),
         events_per_file: num(3, 300),
         seed: num(4, 42),
-        days: 30,
+        days: num(5, 30) as i64,
         ..Default::default()
     };
     match trailhound_synth::generate(std::path::Path::new(dir), &opts) {

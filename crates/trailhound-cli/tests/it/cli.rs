@@ -1,0 +1,234 @@
+//! The binary as a user runs it: the sample job, exit codes, errors, export round trips, an
+//! independent reader, and kill -9 in the middle of a conversion.
+
+use std::time::Duration;
+
+use super::*;
+
+#[test]
+fn the_readme_sample_job_converts_and_reports() {
+    let dest = tempfile::tempdir().unwrap();
+    let out = run(&[
+        &"convert",
+        &repo_root().join("testdata/sample-trail"),
+        &dest.path(),
+        &"-q",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("converted 30 of 30 objects"), "{stdout}");
+    assert!(
+        stdout.contains("events: 3000 in, 3000 stored, 0 duplicates dropped"),
+        "{stdout}"
+    );
+    // Again: nothing to do.
+    let out = run(&[
+        &"convert",
+        &repo_root().join("testdata/sample-trail"),
+        &dest.path(),
+    ]);
+    assert!(
+        text(&out.stdout).contains("converted 0 of 30 objects (30 unchanged"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn an_independent_reader_sees_the_same_lake() {
+    let dest = tempfile::tempdir().unwrap();
+    let out = run(&[&"convert", &real_logs_dir(), &dest.path(), &"-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let py = std::process::Command::new("python3")
+        .arg(repo_root().join("crates/trailhound-cli/tests/read_lake.py"))
+        .arg(dest.path())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        py.status.success(),
+        "pyarrow failed (is it installed? .ci/run installs it): {}",
+        text(&py.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&py.stdout).unwrap();
+    let events = ndjson(dest.path());
+    assert_eq!(got["total"].as_u64().unwrap() as usize, events.len());
+    assert_eq!(got["total"], 1406, "the real events outside Insights");
+    assert_eq!(got["compression"], "ZSTD");
+    assert_eq!(got["eventtime_type"], "timestamp[us, tz=UTC]");
+    assert_eq!(got["has_time_stats"], true);
+    let want_arns = events
+        .iter()
+        .filter(|e| e["userIdentity"]["arn"].is_string())
+        .count();
+    assert_eq!(got["arns"].as_u64().unwrap() as usize, want_arns);
+    // Per-partition counts agree with the manifest's files.
+    let manifest = std::fs::read_dir(dest.path().join("_trailhound/log"))
+        .unwrap()
+        .count();
+    assert_eq!(manifest, 1);
+    let parts = got["partitions"].as_object().unwrap();
+    assert!(
+        parts.contains_key("123456789123/us-east-1/2020-09-14"),
+        "{parts:?}"
+    );
+}
+
+#[test]
+fn exit_codes_and_one_line_errors() {
+    let dest = tempfile::tempdir().unwrap();
+    let out = run(&[&"convert", &"/no/such/trail", &dest.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: /no/such/trail"), "{err}");
+
+    let out = run(&[&"export", &dest.path().join("nothing")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not a trailhound lake"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = bin()
+        .args(["export"])
+        .env_remove("TRAILHOUND_LAKE")
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stderr).contains("no lake given"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(&[
+        &"convert",
+        &real_logs_dir(),
+        &dest.path(),
+        &"--since",
+        &"3x",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("cannot read the duration \"3x\""),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A quarantined file: the run finishes, names it, and says so in its exit code.
+    let src = tempfile::tempdir().unwrap();
+    let bad = src
+        .path()
+        .join("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/bad.json.gz");
+    std::fs::create_dir_all(bad.parent().unwrap()).unwrap();
+    std::fs::write(&bad, b"nope").unwrap();
+    let out = run(&[&"convert", &src.path(), &dest.path()]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains(
+            "quarantined: AWSLogs/1/CloudTrail/us-east-1/2024/01/01/bad.json.gz: not a gzip file"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn export_as_cloudtrail_files_converts_back_to_the_same_events() {
+    let lake = tempfile::tempdir().unwrap();
+    assert!(
+        run(&[&"convert", &real_logs_dir(), &lake.path(), &"-q"])
+            .status
+            .code()
+            == Some(0)
+    );
+    let exported = tempfile::tempdir().unwrap();
+    let out = run(&[
+        &"export",
+        &"--lake",
+        &lake.path(),
+        &"--format",
+        &"cloudtrail",
+        &"--output",
+        &exported.path(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lake2 = tempfile::tempdir().unwrap();
+    let out = run(&[&"convert", &exported.path(), &lake2.path(), &"-q"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        canonical(&ndjson(lake2.path())),
+        canonical(&ndjson(lake.path()))
+    );
+
+    // Filters: one account and a time window.
+    let out = run(&[
+        &"export",
+        &lake.path(),
+        &"--account",
+        &"347283850106",
+        &"--from",
+        &"2021-12-02T00:00:00Z",
+        &"--until",
+        &"2021-12-03",
+    ]);
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!lines.is_empty());
+    assert!(lines
+        .iter()
+        .all(|e| e["eventTime"].as_str().unwrap().starts_with("2021-12-02")));
+}
+
+#[test]
+fn a_conversion_killed_at_any_point_and_rerun_has_every_event_once() {
+    let src = tempfile::tempdir().unwrap();
+    let opts = trailhound_synth::SynthOptions {
+        events: 40_000,
+        events_per_file: 200,
+        seed: 9,
+        ..Default::default()
+    };
+    trailhound_synth::generate(src.path(), &opts).unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    // Small checkpoints, so kills land before, during and after commits.
+    for delay_ms in [150u64, 400, 250, 700] {
+        let mut child = bin()
+            .args(["convert", "-q", "--checkpoint", "300K", "-j", "2"])
+            .arg(src.path())
+            .arg(dest.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+    }
+    // The kills landed mid-run: some commits were made, not all of the work.
+    let commits = std::fs::read_dir(dest.path().join("_trailhound/log"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert!(
+        commits >= 1,
+        "no commit before the kills: the test did not exercise recovery"
+    );
+    let out = run(&[&"convert", &src.path(), &dest.path()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stdout).contains("converted 0 of"),
+        "the kills left nothing to do: {}",
+        text(&out.stdout)
+    );
+    let events = ndjson(dest.path());
+    assert_eq!(events.len(), 40_000);
+    let mut ids: Vec<&str> = events
+        .iter()
+        .map(|e| e["eventID"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 40_000, "no event twice");
+}

@@ -1,0 +1,53 @@
+//! End-to-end tests of the `trailhound` binary.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design
+
+mod cli;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_trailhound"))
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn real_logs_dir() -> PathBuf {
+    let dir = std::env::var_os("TRAILHOUND_REAL_LOGS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/cloudtrail-real"));
+    assert!(
+        dir.join("AWSLogs").is_dir(),
+        "the real CloudTrail corpus is missing at {}",
+        dir.display()
+    );
+    dir
+}
+
+pub fn run(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
+    bin()
+        .args(args.iter().map(|a| a.as_ref()))
+        .output()
+        .expect("run trailhound")
+}
+
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+pub fn ndjson(lake: &Path) -> Vec<serde_json::Value> {
+    let out = run(&[&"export", &lake, &"--format", &"ndjson"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+pub fn canonical(values: &[serde_json::Value]) -> Vec<String> {
+    let mut v: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+    v.sort();
+    v
+}
