@@ -197,6 +197,8 @@ struct Buffer {
     batches: Vec<RecordBatch>,
     bytes: usize,
     sources: BTreeSet<String>,
+    /// When rows last arrived (a counter of processed objects).
+    touched: u64,
 }
 
 /// What a worker reports.
@@ -247,6 +249,8 @@ fn convert_chunk(
                     seq: 0,
                     out: &out_tx,
                     version,
+                    json: Vec::new(),
+                    clock: 0,
                 };
                 for obj in job_rx.iter() {
                     let result = w.process(obj, progress);
@@ -335,6 +339,10 @@ struct Worker<'a> {
     seq: usize,
     out: &'a crossbeam_channel::Sender<Result<Outcome>>,
     version: u64,
+    /// Decompressed JSON of the current object.
+    json: Vec<u8>,
+    /// Objects processed so far, to age buffers.
+    clock: u64,
 }
 
 impl Worker<'_> {
@@ -378,9 +386,9 @@ impl Worker<'_> {
             progress.object_done(obj.size, 0, 0);
             return Ok(());
         }
-        let decoded = inflate(&obj.key, &bytes).and_then(|json| {
+        let decoded = inflate(&obj.key, &bytes, &mut self.json).and_then(|json| {
             let n = json.len() as u64;
-            trailhound_model::decode_log(&json, &obj.key)
+            trailhound_model::decode_log(json, &obj.key)
                 .map(|b| (b, n))
                 .map_err(|e| e.to_string())
         });
@@ -411,22 +419,26 @@ impl Worker<'_> {
                 buf.batches.push(kept);
                 buf.bytes += size;
                 buf.sources.insert(obj.key.clone());
+                buf.touched = self.clock;
                 self.buffered += size;
             }
         }
         entry.duplicates = entry.records_in - entry.records_out;
         progress.object_done(obj.size, json_bytes, entry.records_in);
         self.send(Outcome::Source(entry));
-        while self.buffered > self.shared.budget_per_worker {
-            let Some(largest) = self
-                .buffers
-                .iter()
-                .max_by_key(|(_, b)| b.bytes)
-                .map(|(k, _)| k.clone())
-            else {
-                break;
-            };
-            self.flush(&largest)?;
+        self.clock += 1;
+        // Over budget: write the partitions that went longest without new rows. Sources are
+        // listed in key order (account, region, delivery day), so those are the finished ones,
+        // and files come out partition-sized rather than budget-sliced.
+        if self.buffered > self.shared.budget_per_worker {
+            let mut by_age: Vec<(u64, PartKey)> = self.buffers.iter().map(|(k, b)| (b.touched, k.clone())).collect();
+            by_age.sort();
+            for (_, key) in by_age {
+                if self.buffered <= self.shared.budget_per_worker / 2 {
+                    break;
+                }
+                self.flush(&key)?;
+            }
         }
         Ok(())
     }
@@ -498,88 +510,74 @@ impl Worker<'_> {
     }
 }
 
-/// Decompresses a gzip object, or passes through plain JSON; `Err` is the quarantine reason.
-fn inflate(key: &str, bytes: &[u8]) -> std::result::Result<Vec<u8>, String> {
+/// Decompresses a gzip object into `buf` (reused across objects, so its pages stay mapped), or
+/// passes plain JSON through; `Err` is the quarantine reason.
+fn inflate<'a>(key: &str, bytes: &'a [u8], buf: &'a mut Vec<u8>) -> std::result::Result<&'a [u8], String> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(bytes.len() * 8);
+        buf.clear();
+        // The gzip trailer holds the uncompressed size (mod 4 GiB) of the last member.
+        if let Some(tail) = bytes.len().checked_sub(4).and_then(|i| bytes.get(i..)) {
+            let isize = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as usize;
+            buf.reserve(isize.min(bytes.len().saturating_mul(64)) + 1);
+        }
         flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_end(&mut out)
+            .read_to_end(buf)
             .map_err(|e| format!("corrupt or truncated gzip: {e}"))?;
-        Ok(out)
+        Ok(buf.as_slice())
     } else if key.ends_with(".gz") {
-        Err(if bytes.is_empty() {
-            "empty file (expected gzip)".into()
-        } else {
-            "not a gzip file".into()
-        })
+        Err(if bytes.is_empty() { "empty file (expected gzip)".into() } else { "not a gzip file".into() })
     } else {
-        Ok(bytes.to_vec())
+        Ok(bytes)
     }
 }
 
 /// Groups the rows of a decoded file by partition. Account and region come from the key when it
 /// follows CloudTrail's layout, else from the event; the date from `eventtime`, else the key.
-fn split_by_partition(
-    batch: &RecordBatch,
-    dataset: &'static str,
-    info: Option<&KeyInfo>,
-) -> Result<Vec<(PartKey, RecordBatch)>> {
-    let times = batch
-        .column(EVENT_TIME)
-        .as_primitive::<TimestampMicrosecondType>();
+fn split_by_partition(batch: &RecordBatch, dataset: &'static str, info: Option<&KeyInfo>) -> Result<Vec<(PartKey, RecordBatch)>> {
+    let times = batch.column(EVENT_TIME).as_primitive::<TimestampMicrosecondType>();
     let accounts = batch.column(RECIPIENT_ACCOUNT_ID).as_string::<i32>();
     let regions = batch.column(AWS_REGION).as_string::<i32>();
-    let mut groups: Vec<(PartKey, Vec<u32>)> = Vec::new();
-    let mut last_date: Option<(i64, String)> = None;
+    let key_date = info.and_then(|i| i.date.clone());
+    // Group rows by borrowed values first; build the (allocated) keys once per group.
+    let mut groups: Vec<((&str, &str, Option<i64>), Vec<u32>)> = Vec::new();
     for row in 0..batch.num_rows() {
-        let account = match info {
-            Some(i) => i.account.as_str(),
-            None if accounts.is_valid(row) => accounts.value(row),
-            None => "",
+        let (account, region) = match info {
+            Some(i) => (i.account.as_str(), i.region.as_str()),
+            None => (
+                if accounts.is_valid(row) { accounts.value(row) } else { "" },
+                if regions.is_valid(row) { regions.value(row) } else { "" },
+            ),
         };
-        let region = match info {
-            Some(i) => i.region.as_str(),
-            None if regions.is_valid(row) => regions.value(row),
-            None => "",
-        };
-        let date = if times.is_valid(row) {
-            let day = times.value(row).div_euclid(86_400_000_000);
-            match &last_date {
-                Some((d, s)) if *d == day => s.clone(),
-                _ => {
-                    let s = date_of(times.value(row));
-                    last_date = Some((day, s.clone()));
-                    s
-                }
-            }
-        } else {
-            info.and_then(|i| i.date.clone())
-                .unwrap_or_else(|| "unknown".into())
-        };
-        let key = PartKey {
-            dataset,
-            account: sanitize_partition_value(account),
-            region: sanitize_partition_value(region),
-            date,
-        };
-        match groups.iter_mut().find(|(k, _)| *k == key) {
+        let day = times.is_valid(row).then(|| times.value(row).div_euclid(86_400_000_000));
+        let k = (account, region, day);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
             Some((_, rows)) => rows.push(row as u32),
-            None => groups.push((key, vec![row as u32])),
+            None => groups.push((k, vec![row as u32])),
         }
     }
-    if groups.len() == 1 {
-        let (key, _) = groups.pop().expect("one group");
-        return Ok(vec![(key, batch.clone())]);
+    let single = groups.len() == 1;
+    let mut out = Vec::with_capacity(groups.len());
+    for ((account, region, day), rows) in groups {
+        let date = match day {
+            Some(d) => date_of(d * 86_400_000_000),
+            None => key_date.clone().unwrap_or_else(|| "unknown".into()),
+        };
+        let key = PartKey { dataset, account: sanitize_partition_value(account), region: sanitize_partition_value(region), date };
+        let part = if single { batch.clone() } else { take_record_batch(batch, &UInt32Array::from(rows)).at("<memory>")? };
+        out.push((key, part));
     }
-    groups
-        .into_iter()
-        .map(|(k, rows)| {
-            Ok((
-                k,
-                take_record_batch(batch, &UInt32Array::from(rows)).at("<memory>")?,
-            ))
-        })
-        .collect()
+    // Sanitising can map two raw values to one partition: merge those groups.
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut merged: Vec<(PartKey, RecordBatch)> = Vec::with_capacity(out.len());
+    for (k, b) in out {
+        match merged.last_mut() {
+            Some((lk, lb)) if *lk == k => {
+                *lb = arrow_select::concat::concat_batches(&b.schema(), [&*lb, &b]).at("<memory>")?;
+            }
+            _ => merged.push((k, b)),
+        }
+    }
+    Ok(merged)
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {

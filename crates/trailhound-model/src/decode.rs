@@ -220,11 +220,23 @@ impl RecordBuilder {
     }
 }
 
+/// The most keys a struct kind of the schema has.
+pub(crate) const MAX_STRUCT_FIELDS: usize = 16;
+
 /// Position of `key` among `fields`, matched exactly (CloudTrail's own spelling).
 pub(crate) fn field_index(fields: &[Field], key: &str) -> Option<usize> {
     fields
         .iter()
         .position(|f| f.key.len() == key.len() && f.key == key)
+}
+
+/// Whether `s` is exactly how [`format_event_time`] spells `t`. The common spelling
+/// (`YYYY-MM-DDTHH:MM:SSZ`, parsed without loss) is recognised without formatting.
+fn is_canonical_time(s: &str, t: i64) -> bool {
+    if s.len() == 20 && t % 1_000_000 == 0 && s.get(17..19) != Some("60") {
+        return true;
+    }
+    s == format_event_time(t)
 }
 
 /// A builder for one column of a given [`Kind`].
@@ -271,7 +283,8 @@ impl StructColumn {
             return false;
         };
         let mut clean = true;
-        let mut slots: Vec<Option<&RawValue>> = vec![None; self.fields.len()];
+        // Structs have at most MAX_STRUCT_FIELDS keys (checked by a test of the schema).
+        let mut slots: [Option<&RawValue>; MAX_STRUCT_FIELDS] = [None; MAX_STRUCT_FIELDS];
         for (key, value) in entries {
             match field_index(self.fields, &key) {
                 Some(i) => slots[i] = Some(value),
@@ -368,7 +381,7 @@ impl Column {
                     Some(t) => {
                         b.append_value(t);
                         // A spelling other than the canonical one is kept verbatim in `_extra`.
-                        text.as_deref() == Some(format_event_time(t).as_str())
+                        text.as_deref().is_some_and(|s| is_canonical_time(s, t))
                     }
                     None => {
                         b.append_null();

@@ -210,6 +210,23 @@ mod tests {
     }
 
     #[test]
+    fn structs_fit_the_decoder() {
+        fn check(fields: &[Field]) {
+            assert!(fields.len() <= crate::decode::MAX_STRUCT_FIELDS);
+            for f in fields {
+                if let Kind::Struct(c) | Kind::List(c) = f.kind {
+                    check(c);
+                }
+            }
+        }
+        for f in RECORD {
+            if let Kind::Struct(c) | Kind::List(c) = f.kind {
+                check(c);
+            }
+        }
+    }
+
+    #[test]
     fn column_names_are_lowercase_and_unique() {
         let schema = record_schema();
         let mut names: Vec<_> = schema.fields().iter().map(|f| f.name().clone()).collect();

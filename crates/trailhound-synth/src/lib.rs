@@ -102,6 +102,14 @@ fn ip(rng: &mut SmallRng) -> String {
     )
 }
 
+fn seed_of(account: &str, slot: u64, hour: i64) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64;
+    for b in account.bytes().chain(slot.to_le_bytes()).chain(hour.to_le_bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
 fn time_str(micros: i64) -> String {
     let secs = micros / 1_000_000;
     let (y, m, d) = civil(secs.div_euclid(86_400));
@@ -136,16 +144,27 @@ fn civil(z: i64) -> (i64, i64, i64) {
 
 /// One synthetic event as JSON text.
 pub fn event(rng: &mut SmallRng, account: &str, region: &str, micros: i64) -> String {
-    let role = ROLES[rng.random_range(0..ROLES.len())];
-    let session = format!("{}-{}", role.to_lowercase(), hexid(rng, 6));
-    let akid = upper_id(rng, "ASIA", 16);
-    let principal = upper_id(rng, "AROA", 17);
+    // Calls come from a few dozen role sessions per account, each living for an hour, with a
+    // skew towards the busiest ones, as in real trails.
+    let slot = (rng.random_range(0.0f64..1.0).powi(2) * 48.0) as u64;
+    let hour = micros.div_euclid(3_600_000_000);
+    let mut srng = SmallRng::seed_from_u64(seed_of(account, slot, hour));
+    let role = ROLES[slot as usize % ROLES.len()];
+    let session = format!("{}-{}", role.to_lowercase(), hexid(&mut srng, 6));
+    let akid = upper_id(&mut srng, "ASIA", 16);
+    let mut prng = SmallRng::seed_from_u64(seed_of(account, slot, 0));
+    let principal = upper_id(&mut prng, "AROA", 17);
+    let micros_created = hour * 3_600_000_000;
     let identity = format!(
         r#"{{"type":"AssumedRole","principalId":"{principal}:{session}","arn":"arn:aws:sts::{account}:assumed-role/{role}/{session}","accountId":"{account}","accessKeyId":"{akid}","sessionContext":{{"sessionIssuer":{{"type":"Role","principalId":"{principal}","arn":"arn:aws:iam::{account}:role/{role}","accountId":"{account}","userName":"{role}"}},"webIdFederationData":{{}},"attributes":{{"creationDate":"{}","mfaAuthenticated":"false"}}}}}}"#,
-        time_str(micros - 600_000_000)
+        time_str(micros_created)
     );
     let agent = AGENTS[rng.random_range(0..AGENTS.len())];
-    let src_ip = ip(rng);
+    let src_ip = match rng.random_range(0..10) {
+        0..=2 => "AWS Internal".to_string(),
+        3 => "lambda.amazonaws.com".to_string(),
+        _ => ip(&mut SmallRng::seed_from_u64(seed_of(account, 1000 + rng.random_range(0..24), 0))),
+    };
     let time = time_str(micros);
     let (event_id, request_id) = (uuid(rng), uuid(rng));
     let tls = format!(

@@ -72,10 +72,11 @@ fn odd_records_round_trip() {
        "responseElements":null,"tlsDetails":"junk","x-future-field":[1,{"b":null}],"eventName":"First","eventName":"Second"},
       {"eventTime":"2024-01-01T00:00:00.123Z","managementEvent":1,"resources":[null,"x"],"errorCode":200,
        "userIdentity":{"sessionContext":{"sessionIssuer":{}}},"addendum":{"reason":"X","originalEventID":7}},
+      {"eventTime":"2016-12-31T23:59:60Z"},
       {"eventTime":"2024-02-29T23:59:59Z","userIdentity":null,"resources":[],"sourceIPAddress":"\\u00e9"},
       {}
     ]}"#;
-    assert_eq!(assert_round_trip(log, "odd.json"), 4);
+    assert_eq!(assert_round_trip(log, "odd.json"), 5);
 }
 
 #[test]
