@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -191,7 +192,7 @@ impl DedupIndex {
     }
 }
 
-/// Rows of one partition waiting to be written by one worker.
+/// Rows of one partition waiting to be written.
 #[derive(Default)]
 struct Buffer {
     batches: Vec<RecordBatch>,
@@ -199,6 +200,44 @@ struct Buffer {
     sources: BTreeSet<String>,
     /// When rows last arrived (a counter of processed objects).
     touched: u64,
+}
+
+/// The partition buffers all workers append to, so that a partition becomes one file per flush
+/// whatever the number of threads.
+#[derive(Default)]
+struct Buffers {
+    map: HashMap<PartKey, Buffer>,
+    bytes: usize,
+    clock: u64,
+}
+
+impl Buffers {
+    /// Takes out the partitions to write now: none while under `budget`; else those that went
+    /// longest without new rows, until under half of it. Sources are listed in key order
+    /// (account, region, delivery day), so those are the finished ones, and files come out
+    /// partition-sized rather than budget-sliced.
+    fn take_cold(&mut self, budget: usize) -> Vec<(PartKey, Buffer)> {
+        let mut out = Vec::new();
+        if self.bytes <= budget {
+            return out;
+        }
+        let mut by_age: Vec<(u64, PartKey)> = self
+            .map
+            .iter()
+            .map(|(k, b)| (b.touched, k.clone()))
+            .collect();
+        by_age.sort();
+        for (_, key) in by_age {
+            if self.bytes <= budget / 2 {
+                break;
+            }
+            if let Some(buf) = self.map.remove(&key) {
+                self.bytes -= buf.bytes;
+                out.push((key, buf));
+            }
+        }
+        out
+    }
 }
 
 /// What a worker reports.
@@ -212,8 +251,12 @@ struct Shared<'a> {
     lake_root: &'a Path,
     state: &'a LakeState,
     staging: String,
+    version: u64,
     dedup: &'a Mutex<DedupIndex>,
-    budget_per_worker: usize,
+    buffers: Mutex<Buffers>,
+    budget: usize,
+    files: AtomicUsize,
+    out: crossbeam_channel::Sender<Result<Outcome>>,
 }
 
 fn convert_chunk(
@@ -226,53 +269,47 @@ fn convert_chunk(
 ) -> Result<()> {
     let version = lake.next_version();
     let threads = opts.threads.max(1);
+    let (out_tx, out_rx) = crossbeam_channel::unbounded::<Result<Outcome>>();
     let shared = Shared {
         lake_root: lake.root(),
         state: lake.state(),
         staging: lake.staging_for(version),
+        version,
         dedup,
-        budget_per_worker: (opts.memory_limit / threads).max(1 << 20),
+        buffers: Mutex::new(Buffers::default()),
+        budget: opts.memory_limit.max(1 << 20),
+        files: AtomicUsize::new(0),
+        out: out_tx,
     };
     let (job_tx, job_rx) = crossbeam_channel::bounded::<&SourceObject>(threads * 4);
-    let (out_tx, out_rx) = crossbeam_channel::unbounded::<Result<Outcome>>();
-    let outcomes: Vec<Result<Outcome>> = std::thread::scope(|scope| {
-        for worker in 0..threads {
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
             let job_rx = job_rx.clone();
-            let out_tx = out_tx.clone();
             let shared = &shared;
             scope.spawn(move || {
                 let mut w = Worker {
-                    id: worker,
                     shared,
-                    buffers: HashMap::new(),
-                    buffered: 0,
-                    seq: 0,
-                    out: &out_tx,
-                    version,
                     json: Vec::new(),
-                    clock: 0,
                 };
                 for obj in job_rx.iter() {
-                    let result = w.process(obj, progress);
-                    if let Err(e) = result {
-                        let _ = out_tx.send(Err(e));
+                    if let Err(e) = w.process(obj, progress) {
+                        shared.report(Err(e));
                         return;
                     }
                 }
-                if let Err(e) = w.flush_all() {
-                    let _ = out_tx.send(Err(e));
-                }
             });
         }
-        drop(out_tx);
         for obj in chunk {
             if job_tx.send(obj).is_err() {
                 break;
             }
         }
         drop(job_tx);
-        out_rx.iter().collect()
     });
+    // The workers are done (the scope joined them): write what is still buffered.
+    let errors = shared.flush_all(threads);
+    drop(shared);
+    let outcomes: Vec<Result<Outcome>> = out_rx.try_iter().chain(errors).collect();
 
     let mut sources: HashMap<String, SourceEntry> = HashMap::new();
     let mut added = Vec::new();
@@ -331,23 +368,83 @@ fn convert_chunk(
     Ok(())
 }
 
+impl Shared<'_> {
+    fn report(&self, o: Result<Outcome>) {
+        let _ = self.out.send(o);
+    }
+
+    fn lock_buffers(&self) -> Result<std::sync::MutexGuard<'_, Buffers>> {
+        self.buffers
+            .lock()
+            .map_err(|_| Error::Invalid("a worker thread panicked".into()))
+    }
+
+    /// Sorts and writes one partition's rows into a staged file.
+    fn write(&self, key: &PartKey, buf: Buffer) -> Result<()> {
+        let sorted = sort_by_time(&record_schema(), &buf.batches)?;
+        drop(buf.batches);
+        let n = self.files.fetch_add(1, Ordering::Relaxed) + 1;
+        let rel = format!(
+            "{}/part-{:010}-{n:05}.parquet",
+            partition_dir(key.dataset, &key.account, &key.region, &key.date),
+            self.version
+        );
+        let w = write_parquet(&sorted, &self.lake_root.join(&self.staging).join(&rel))?;
+        let file = DataFile {
+            path: rel,
+            dataset: key.dataset.to_string(),
+            account: key.account.clone(),
+            region: key.region.clone(),
+            date: key.date.clone(),
+            rows: w.rows,
+            bytes: w.bytes,
+            min_time: w.min_time,
+            max_time: w.max_time,
+        };
+        self.report(Ok(Outcome::File(file, buf.sources)));
+        Ok(())
+    }
+
+    /// Writes every partition still buffered, on `threads` threads.
+    fn flush_all(&self, threads: usize) -> Vec<Result<Outcome>> {
+        let rest: Vec<(PartKey, Buffer)> = match self.lock_buffers() {
+            Ok(mut b) => {
+                b.bytes = 0;
+                let mut v: Vec<_> = b.map.drain().collect();
+                v.sort_by(|x, y| x.0.cmp(&y.0));
+                v
+            }
+            Err(e) => return vec![Err(e)],
+        };
+        let queue = Mutex::new(rest.into_iter());
+        let errors = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| loop {
+                    let next = queue.lock().ok().and_then(|mut q| q.next());
+                    let Some((k, buf)) = next else { return };
+                    if let Err(e) = self.write(&k, buf) {
+                        if let Ok(mut errs) = errors.lock() {
+                            errs.push(Err(e));
+                        }
+                        return;
+                    }
+                });
+            }
+        });
+        errors.into_inner().unwrap_or_default()
+    }
+}
+
 struct Worker<'a> {
-    id: usize,
     shared: &'a Shared<'a>,
-    buffers: HashMap<PartKey, Buffer>,
-    buffered: usize,
-    seq: usize,
-    out: &'a crossbeam_channel::Sender<Result<Outcome>>,
-    version: u64,
-    /// Decompressed JSON of the current object.
+    /// Decompressed JSON of the current object, reused.
     json: Vec<u8>,
-    /// Objects processed so far, to age buffers.
-    clock: u64,
 }
 
 impl Worker<'_> {
     fn send(&self, o: Outcome) {
-        let _ = self.out.send(Ok(o));
+        self.shared.report(Ok(o));
     }
 
     fn process(&mut self, obj: &SourceObject, progress: &dyn Progress) -> Result<()> {
@@ -410,35 +507,34 @@ impl Worker<'_> {
         } else {
             "cloudtrail"
         };
+        let mut parts = Vec::new();
         for (key, rows) in split_by_partition(&batch, dataset, info.as_ref())? {
             let kept = self.drop_duplicates(&key, rows)?;
             entry.records_out += kept.num_rows() as u64;
             if kept.num_rows() > 0 {
-                let size = kept.get_array_memory_size();
-                let buf = self.buffers.entry(key).or_default();
-                buf.batches.push(kept);
-                buf.bytes += size;
-                buf.sources.insert(obj.key.clone());
-                buf.touched = self.clock;
-                self.buffered += size;
+                parts.push((key, kept));
             }
         }
         entry.duplicates = entry.records_in - entry.records_out;
+        let cold = {
+            let mut buffers = self.shared.lock_buffers()?;
+            buffers.clock += 1;
+            let clock = buffers.clock;
+            for (key, kept) in parts {
+                let size = kept.get_array_memory_size();
+                let buf = buffers.map.entry(key).or_default();
+                buf.batches.push(kept);
+                buf.bytes += size;
+                buf.sources.insert(obj.key.clone());
+                buf.touched = clock;
+                buffers.bytes += size;
+            }
+            buffers.take_cold(self.shared.budget)
+        };
         progress.object_done(obj.size, json_bytes, entry.records_in);
         self.send(Outcome::Source(entry));
-        self.clock += 1;
-        // Over budget: write the partitions that went longest without new rows. Sources are
-        // listed in key order (account, region, delivery day), so those are the finished ones,
-        // and files come out partition-sized rather than budget-sliced.
-        if self.buffered > self.shared.budget_per_worker {
-            let mut by_age: Vec<(u64, PartKey)> = self.buffers.iter().map(|(k, b)| (b.touched, k.clone())).collect();
-            by_age.sort();
-            for (_, key) in by_age {
-                if self.buffered <= self.shared.budget_per_worker / 2 {
-                    break;
-                }
-                self.flush(&key)?;
-            }
+        for (key, buf) in cold {
+            self.shared.write(&key, buf)?;
         }
         Ok(())
     }
@@ -467,52 +563,15 @@ impl Worker<'_> {
         }
         filter_record_batch(&rows, &keep).at("<memory>")
     }
-
-    fn flush(&mut self, key: &PartKey) -> Result<()> {
-        let Some(buf) = self.buffers.remove(key) else {
-            return Ok(());
-        };
-        self.buffered -= buf.bytes;
-        let sorted = sort_by_time(&record_schema(), &buf.batches)?;
-        drop(buf.batches);
-        self.seq += 1;
-        let rel = format!(
-            "{}/part-{:010}-{}-{:05}.parquet",
-            partition_dir(key.dataset, &key.account, &key.region, &key.date),
-            self.version,
-            self.id,
-            self.seq
-        );
-        let staged = self.shared.lake_root.join(&self.shared.staging).join(&rel);
-        let w = write_parquet(&sorted, &staged)?;
-        let file = DataFile {
-            path: rel,
-            dataset: key.dataset.to_string(),
-            account: key.account.clone(),
-            region: key.region.clone(),
-            date: key.date.clone(),
-            rows: w.rows,
-            bytes: w.bytes,
-            min_time: w.min_time,
-            max_time: w.max_time,
-        };
-        self.send(Outcome::File(file, buf.sources));
-        Ok(())
-    }
-
-    fn flush_all(&mut self) -> Result<()> {
-        let mut keys: Vec<PartKey> = self.buffers.keys().cloned().collect();
-        keys.sort();
-        for k in keys {
-            self.flush(&k)?;
-        }
-        Ok(())
-    }
 }
 
 /// Decompresses a gzip object into `buf` (reused across objects, so its pages stay mapped), or
 /// passes plain JSON through; `Err` is the quarantine reason.
-fn inflate<'a>(key: &str, bytes: &'a [u8], buf: &'a mut Vec<u8>) -> std::result::Result<&'a [u8], String> {
+fn inflate<'a>(
+    key: &str,
+    bytes: &'a [u8],
+    buf: &'a mut Vec<u8>,
+) -> std::result::Result<&'a [u8], String> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         buf.clear();
         // The gzip trailer holds the uncompressed size (mod 4 GiB) of the last member.
@@ -525,7 +584,11 @@ fn inflate<'a>(key: &str, bytes: &'a [u8], buf: &'a mut Vec<u8>) -> std::result:
             .map_err(|e| format!("corrupt or truncated gzip: {e}"))?;
         Ok(buf.as_slice())
     } else if key.ends_with(".gz") {
-        Err(if bytes.is_empty() { "empty file (expected gzip)".into() } else { "not a gzip file".into() })
+        Err(if bytes.is_empty() {
+            "empty file (expected gzip)".into()
+        } else {
+            "not a gzip file".into()
+        })
     } else {
         Ok(bytes)
     }
@@ -533,8 +596,14 @@ fn inflate<'a>(key: &str, bytes: &'a [u8], buf: &'a mut Vec<u8>) -> std::result:
 
 /// Groups the rows of a decoded file by partition. Account and region come from the key when it
 /// follows CloudTrail's layout, else from the event; the date from `eventtime`, else the key.
-fn split_by_partition(batch: &RecordBatch, dataset: &'static str, info: Option<&KeyInfo>) -> Result<Vec<(PartKey, RecordBatch)>> {
-    let times = batch.column(EVENT_TIME).as_primitive::<TimestampMicrosecondType>();
+fn split_by_partition(
+    batch: &RecordBatch,
+    dataset: &'static str,
+    info: Option<&KeyInfo>,
+) -> Result<Vec<(PartKey, RecordBatch)>> {
+    let times = batch
+        .column(EVENT_TIME)
+        .as_primitive::<TimestampMicrosecondType>();
     let accounts = batch.column(RECIPIENT_ACCOUNT_ID).as_string::<i32>();
     let regions = batch.column(AWS_REGION).as_string::<i32>();
     let key_date = info.and_then(|i| i.date.clone());
@@ -544,11 +613,21 @@ fn split_by_partition(batch: &RecordBatch, dataset: &'static str, info: Option<&
         let (account, region) = match info {
             Some(i) => (i.account.as_str(), i.region.as_str()),
             None => (
-                if accounts.is_valid(row) { accounts.value(row) } else { "" },
-                if regions.is_valid(row) { regions.value(row) } else { "" },
+                if accounts.is_valid(row) {
+                    accounts.value(row)
+                } else {
+                    ""
+                },
+                if regions.is_valid(row) {
+                    regions.value(row)
+                } else {
+                    ""
+                },
             ),
         };
-        let day = times.is_valid(row).then(|| times.value(row).div_euclid(86_400_000_000));
+        let day = times
+            .is_valid(row)
+            .then(|| times.value(row).div_euclid(86_400_000_000));
         let k = (account, region, day);
         match groups.iter_mut().find(|(g, _)| *g == k) {
             Some((_, rows)) => rows.push(row as u32),
@@ -562,8 +641,17 @@ fn split_by_partition(batch: &RecordBatch, dataset: &'static str, info: Option<&
             Some(d) => date_of(d * 86_400_000_000),
             None => key_date.clone().unwrap_or_else(|| "unknown".into()),
         };
-        let key = PartKey { dataset, account: sanitize_partition_value(account), region: sanitize_partition_value(region), date };
-        let part = if single { batch.clone() } else { take_record_batch(batch, &UInt32Array::from(rows)).at("<memory>")? };
+        let key = PartKey {
+            dataset,
+            account: sanitize_partition_value(account),
+            region: sanitize_partition_value(region),
+            date,
+        };
+        let part = if single {
+            batch.clone()
+        } else {
+            take_record_batch(batch, &UInt32Array::from(rows)).at("<memory>")?
+        };
         out.push((key, part));
     }
     // Sanitising can map two raw values to one partition: merge those groups.
@@ -572,7 +660,8 @@ fn split_by_partition(batch: &RecordBatch, dataset: &'static str, info: Option<&
     for (k, b) in out {
         match merged.last_mut() {
             Some((lk, lb)) if *lk == k => {
-                *lb = arrow_select::concat::concat_batches(&b.schema(), [&*lb, &b]).at("<memory>")?;
+                *lb =
+                    arrow_select::concat::concat_batches(&b.schema(), [&*lb, &b]).at("<memory>")?;
             }
             _ => merged.push((k, b)),
         }

@@ -47,22 +47,60 @@ fn event_time_leaf() -> usize {
     })
 }
 
+/// Columns whose values are nearly all distinct: a dictionary would only cost time.
+const HIGH_CARDINALITY: &[&str] = &[
+    "eventid",
+    "requestid",
+    "requestparameters",
+    "responseelements",
+    "additionaleventdata",
+    "serviceeventdetails",
+    "_record_hash",
+    "_event_bytes",
+];
+
+/// JSON text columns: min/max statistics of JSON documents prune nothing.
+const JSON_TEXT: &[&str] = &[
+    "requestparameters",
+    "responseelements",
+    "additionaleventdata",
+    "serviceeventdetails",
+    "edgedevicedetails",
+    "insightdetails",
+    "_extra",
+];
+
+fn zstd_level() -> i32 {
+    std::env::var("TRAILHOUND_ZSTD_LEVEL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+}
+
 fn properties(rows: usize) -> WriterProperties {
     let event_id = ColumnPath::from("eventid");
-    WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
-        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
-        .set_statistics_enabled(EnabledStatistics::Page)
-        .set_sorting_columns(Some(vec![SortingColumn {
-            column_idx: event_time_leaf() as i32,
-            descending: false,
-            nulls_first: false,
-        }]))
-        .set_column_bloom_filter_enabled(event_id.clone(), true)
-        .set_column_bloom_filter_fpp(event_id.clone(), 0.01)
-        .set_column_bloom_filter_max_ndv(event_id, rows.clamp(1, ROW_GROUP_ROWS) as u64)
-        .set_created_by(format!("trailhound {}", env!("CARGO_PKG_VERSION")))
-        .build()
+    let mut b = WriterProperties::builder();
+    for c in HIGH_CARDINALITY {
+        b = b.set_column_dictionary_enabled(ColumnPath::from(*c), false);
+    }
+    for c in JSON_TEXT {
+        b = b.set_column_statistics_enabled(ColumnPath::from(*c), EnabledStatistics::None);
+    }
+    b.set_compression(Compression::ZSTD(
+        ZstdLevel::try_new(zstd_level()).unwrap_or_default(),
+    ))
+    .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+    .set_statistics_enabled(EnabledStatistics::Page)
+    .set_sorting_columns(Some(vec![SortingColumn {
+        column_idx: event_time_leaf() as i32,
+        descending: false,
+        nulls_first: false,
+    }]))
+    .set_column_bloom_filter_enabled(event_id.clone(), true)
+    .set_column_bloom_filter_fpp(event_id.clone(), 0.01)
+    .set_column_bloom_filter_max_ndv(event_id, rows.clamp(1, ROW_GROUP_ROWS) as u64)
+    .set_created_by(format!("trailhound {}", env!("CARGO_PKG_VERSION")))
+    .build()
 }
 
 /// Sorts `batches` by `eventtime` (rows without a time last) into one batch.

@@ -17,7 +17,9 @@ use arrow_buffer::{NullBufferBuilder, OffsetBuffer};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::json::{array_items, object_entries, one_line, string_value, write_str, Entries};
+use crate::json::{
+    array_items, object_entries, one_line, string_value, write_str, Entries, EntriesDe,
+};
 use crate::schema::{self, Field, Kind, EVENT_ID, RECORD};
 use crate::time::{format_event_time, parse_event_time};
 
@@ -123,13 +125,17 @@ impl<'de> Visitor<'de> for RecordsSeed<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut n = 0usize;
-        while let Some(raw) = seq.next_element::<&'de RawValue>()? {
+        loop {
             n += 1;
-            self.0
-                .push(raw.get())
+            // Each record's entries are taken in one pass over its text, values left raw.
+            let entries = seq
+                .next_element::<EntriesDe<'de>>()
                 .map_err(|e| de::Error::custom(format!("record #{n}: {e}")))?;
+            match entries {
+                Some(EntriesDe(entries)) => self.0.push_entries(entries),
+                None => return Ok(()),
+            }
         }
-        Ok(())
     }
 }
 
@@ -163,6 +169,23 @@ impl RecordBuilder {
             return Err("not a JSON object".into());
         }
         let entries = object_entries(raw).map_err(|e| e.to_string())?;
+        self.push_entries(entries);
+        Ok(())
+    }
+
+    /// Appends one record given as its entries.
+    fn push_entries(&mut self, entries: Entries<'_>) {
+        // Size of the record as minified JSON, and a hash of its content (keys and raw values,
+        // in order): the duplicate-detection key.
+        let mut size = 2 + entries.len().saturating_sub(1);
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for (k, v) in &entries {
+            size += k.len() + 3 + v.get().len();
+            hasher.update(k.as_bytes());
+            hasher.update(&[0xff]);
+            hasher.update(v.get().as_bytes());
+            hasher.update(&[0xfe]);
+        }
         let mut slots: [Option<&RawValue>; RECORD.len()] = [None; RECORD.len()];
         let mut extras: Entries = Vec::new();
         for (key, value) in entries {
@@ -197,14 +220,12 @@ impl RecordBuilder {
             self.extra.append_value(String::from_utf8_lossy(buf));
         }
         self.source.append_value(&self.source_name);
-        self.event_bytes.append_value(raw.len() as i64);
+        self.event_bytes.append_value(size as i64);
         if slots[EVENT_ID].is_some() {
-            self.record_hash
-                .append_value(xxhash_rust::xxh3::xxh3_64(raw.as_bytes()) as i64);
+            self.record_hash.append_value(hasher.digest() as i64);
         } else {
             self.record_hash.append_null();
         }
-        Ok(())
     }
 
     fn finish(mut self) -> Result<RecordBatch, DecodeError> {

@@ -35,7 +35,8 @@ impl<'de> Deserialize<'de> for Key<'de> {
 /// The entries of a JSON object, in input order, duplicates included.
 pub type Entries<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
 
-struct EntriesDe<'a>(Entries<'a>);
+/// Deserializes an object into its [`Entries`].
+pub struct EntriesDe<'a>(pub Entries<'a>);
 
 impl<'de> Deserialize<'de> for EntriesDe<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -147,9 +147,10 @@ pub const RECIPIENT_ACCOUNT_ID: usize = 20;
 pub const COL_EXTRA: &str = "_extra";
 /// The source object the row came from (its key below the source root).
 pub const COL_SOURCE: &str = "_source";
-/// Size in bytes of the event's JSON text as delivered.
+/// Size in bytes of the event's JSON text (without whitespace between its top-level keys).
 pub const COL_EVENT_BYTES: &str = "_event_bytes";
-/// 64-bit hash of the event's JSON text, set when it has an eventID: the duplicate-detection key.
+/// 64-bit hash of the event's content (its keys and their values' JSON text, in order), set when
+/// it has an eventID: the duplicate-detection key.
 pub const COL_RECORD_HASH: &str = "_record_hash";
 
 /// Number of CloudTrail columns before the bookkeeping columns.

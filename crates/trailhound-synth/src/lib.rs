@@ -104,7 +104,11 @@ fn ip(rng: &mut SmallRng) -> String {
 
 fn seed_of(account: &str, slot: u64, hour: i64) -> u64 {
     let mut h = 0xcbf2_9ce4_8422_2325u64;
-    for b in account.bytes().chain(slot.to_le_bytes()).chain(hour.to_le_bytes()) {
+    for b in account
+        .bytes()
+        .chain(slot.to_le_bytes())
+        .chain(hour.to_le_bytes())
+    {
         h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
     }
     h
@@ -163,7 +167,11 @@ pub fn event(rng: &mut SmallRng, account: &str, region: &str, micros: i64) -> St
     let src_ip = match rng.random_range(0..10) {
         0..=2 => "AWS Internal".to_string(),
         3 => "lambda.amazonaws.com".to_string(),
-        _ => ip(&mut SmallRng::seed_from_u64(seed_of(account, 1000 + rng.random_range(0..24), 0))),
+        _ => ip(&mut SmallRng::seed_from_u64(seed_of(
+            account,
+            1000 + rng.random_range(0..24),
+            0,
+        ))),
     };
     let time = time_str(micros);
     let (event_id, request_id) = (uuid(rng), uuid(rng));

@@ -62,7 +62,7 @@ fn broken_files_are_quarantined_and_the_rest_converts() {
         (
             "record-not-object.json.gz",
             gz(br#"{"Records":[{"eventID":"a"},"oops"]}"#),
-            Some("record #2: not a JSON object"),
+            Some("record #2: invalid type: string \"oops\", expected a JSON object"),
         ),
         ("empty.json.gz", Vec::new(), Some("empty")),
         ("empty-gzip.json.gz", gz(b""), Some("empty")),
