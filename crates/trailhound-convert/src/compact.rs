@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use trailhound_model::schema::record_schema;
-
 use crate::error::Result;
 use crate::lake::{Lake, LakeFilter};
 use crate::manifest::{Commit, DataFile};
@@ -60,7 +58,7 @@ pub fn compact(lake: &mut Lake, filter: &LakeFilter, max_rows: u64) -> Result<Co
             for f in &group {
                 batches.extend(read_parquet(&lake.path(&f.path), None)?);
             }
-            let sorted = sort_by_time(&record_schema(), &batches)?;
+            let sorted = sort_by_time(&batches)?;
             drop(batches);
             seq += 1;
             let first = &group[0];

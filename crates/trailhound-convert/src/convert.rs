@@ -2,7 +2,7 @@
 //! partitions, drop exact duplicates, buffer within a memory budget, write sorted Parquet into
 //! staging, and commit in checkpoints.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::fs;
 use std::io::Read;
 use std::path::Path;
@@ -11,23 +11,22 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int64Type, TimestampMicrosecondType};
-use arrow_array::{Array, BooleanArray, RecordBatch, UInt32Array};
+use arrow_array::types::TimestampMicrosecondType;
+use arrow_array::{Array, RecordBatch, UInt32Array};
 use arrow_select::filter::filter_record_batch;
 use arrow_select::take::take_record_batch;
 use sha2::{Digest, Sha256};
 use trailhound_model::layout::{parse_key, sanitize_partition_value, KeyInfo, LogKind};
-use trailhound_model::schema::{
-    record_schema, AWS_REGION, COL_RECORD_HASH, EVENT_TIME, RECIPIENT_ACCOUNT_ID,
-};
+use trailhound_model::schema::{AWS_REGION, EVENT_TIME, RECIPIENT_ACCOUNT_ID};
 use trailhound_model::time::date_of;
 
+use crate::dedup::DedupIndex;
 use crate::error::{Error, IoContext, Result};
 use crate::lake::{Lake, QUARANTINE_DIR};
 use crate::manifest::{partition_dir, Commit, DataFile, LakeState, SourceEntry, SourceStatus};
 use crate::source::{list_sources, SourceFilter, SourceObject};
 use crate::window::now_micros;
-use crate::writer::{read_parquet, sort_by_time, write_parquet};
+use crate::writer::{sort_by_time, write_parquet};
 
 /// How a conversion runs.
 #[derive(Debug, Clone)]
@@ -156,40 +155,6 @@ struct PartKey {
     account: String,
     region: String,
     date: String,
-}
-
-/// Hashes of stored events per partition, loaded lazily from the lake.
-#[derive(Default)]
-struct DedupIndex {
-    seen: HashMap<PartKey, HashSet<u64>>,
-}
-
-impl DedupIndex {
-    fn partition(
-        &mut self,
-        key: &PartKey,
-        state: &LakeState,
-        lake: &Path,
-    ) -> Result<&mut HashSet<u64>> {
-        if !self.seen.contains_key(key) {
-            let dir = partition_dir(key.dataset, &key.account, &key.region, &key.date);
-            let mut set = HashSet::new();
-            for f in state.files.values().filter(|f| f.partition_dir() == dir) {
-                for batch in read_parquet(&lake.join(&f.path), Some(&[COL_RECORD_HASH]))? {
-                    set.extend(
-                        batch
-                            .column(0)
-                            .as_primitive::<Int64Type>()
-                            .iter()
-                            .flatten()
-                            .map(|h| h as u64),
-                    );
-                }
-            }
-            self.seen.insert(key.clone(), set);
-        }
-        Ok(self.seen.get_mut(key).expect("inserted above"))
-    }
 }
 
 /// Rows of one partition waiting to be written.
@@ -381,7 +346,7 @@ impl Shared<'_> {
 
     /// Sorts and writes one partition's rows into a staged file.
     fn write(&self, key: &PartKey, buf: Buffer) -> Result<()> {
-        let sorted = sort_by_time(&record_schema(), &buf.batches)?;
+        let sorted = sort_by_time(&buf.batches)?;
         drop(buf.batches);
         let n = self.files.fetch_add(1, Ordering::Relaxed) + 1;
         let rel = format!(
@@ -539,25 +504,17 @@ impl Worker<'_> {
         Ok(())
     }
 
-    /// Removes rows whose event is already stored (same eventID, same JSON text).
+    /// Removes rows whose event is already stored or already seen in this run.
     fn drop_duplicates(&self, key: &PartKey, rows: RecordBatch) -> Result<RecordBatch> {
-        let hashes = rows
-            .column_by_name(COL_RECORD_HASH)
-            .map(|c| c.as_primitive::<Int64Type>().clone());
-        let Some(hashes) = hashes else {
-            return Ok(rows);
+        let dir = partition_dir(key.dataset, &key.account, &key.region, &key.date);
+        let keep = {
+            let mut index = self
+                .shared
+                .dedup
+                .lock()
+                .map_err(|_| Error::Invalid("a worker thread panicked".into()))?;
+            index.keep(&dir, &rows, self.shared.state, self.shared.lake_root)?
         };
-        let mut index = self
-            .shared
-            .dedup
-            .lock()
-            .map_err(|_| Error::Invalid("a worker thread panicked".into()))?;
-        let seen = index.partition(key, self.shared.state, self.shared.lake_root)?;
-        let keep: BooleanArray = hashes
-            .iter()
-            .map(|h| Some(h.is_none_or(|h| seen.insert(h as u64))))
-            .collect();
-        drop(index);
         if keep.true_count() == rows.num_rows() {
             return Ok(rows);
         }

@@ -6,6 +6,7 @@
 
 pub mod compact;
 pub mod convert;
+mod dedup;
 pub mod error;
 pub mod export;
 pub mod lake;

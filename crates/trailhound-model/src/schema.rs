@@ -198,6 +198,24 @@ pub fn record_schema() -> SchemaRef {
         .clone()
 }
 
+/// The schema of the lake's Parquet files: the record schema without [`COL_RECORD_HASH`], which
+/// is only needed while converting.
+pub fn lake_schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            let s = record_schema();
+            Arc::new(Schema::new(
+                s.fields()
+                    .iter()
+                    .filter(|f| f.name() != COL_RECORD_HASH)
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            ))
+        })
+        .clone()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

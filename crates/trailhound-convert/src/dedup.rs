@@ -1,0 +1,214 @@
+//! Duplicate detection: the same event delivered twice (an organization trail and an account
+//! trail, a re-delivered file) is stored once, also across runs, with nothing extra stored.
+//!
+//! A duplicate is the same eventID with the same content. Within a run the decoder's content
+//! hash decides. Against events already in the lake, a matching eventID is only a candidate:
+//! the stored events of that partition are rebuilt once and compared by their canonical JSON.
+//! Events without an eventID are always kept.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int64Type;
+use arrow_array::{Array, BooleanArray, RecordBatch};
+use serde_json::Value;
+use trailhound_model::schema::{COL_RECORD_HASH, EVENT_ID};
+use trailhound_model::Rebuilder;
+
+use crate::error::{IoContext, Result};
+use crate::manifest::{DataFile, LakeState};
+use crate::writer::read_parquet;
+
+fn id_hash(id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
+}
+
+/// What is known of one partition's events.
+#[derive(Default)]
+struct PartitionIndex {
+    /// eventID hash → content hash of the first event with it seen in this run.
+    run: HashMap<u64, u64>,
+    /// Further content hashes of an eventID (distinct events sharing an ID).
+    more: HashMap<u64, Vec<u64>>,
+    /// eventID hashes of the events stored before this run.
+    stored_ids: HashSet<u64>,
+    /// Canonical hashes of the stored events, loaded on the first candidate.
+    stored_canonical: Option<HashSet<u64>>,
+    files: Vec<DataFile>,
+}
+
+impl PartitionIndex {
+    fn seen_in_run(&self, id: u64, content: u64) -> bool {
+        self.run.get(&id) == Some(&content)
+            || self.more.get(&id).is_some_and(|v| v.contains(&content))
+    }
+
+    fn remember(&mut self, id: u64, content: u64) {
+        match self.run.get(&id) {
+            None => {
+                self.run.insert(id, content);
+            }
+            Some(c) if *c == content => {}
+            Some(_) => self.more.entry(id).or_default().push(content),
+        }
+    }
+}
+
+/// Per-partition indexes, keyed by the partition folder.
+#[derive(Default)]
+pub(crate) struct DedupIndex {
+    parts: HashMap<String, PartitionIndex>,
+}
+
+impl DedupIndex {
+    fn partition(
+        &mut self,
+        dir: &str,
+        state: &LakeState,
+        lake: &Path,
+    ) -> Result<&mut PartitionIndex> {
+        if !self.parts.contains_key(dir) {
+            let mut p = PartitionIndex::default();
+            for f in state.files.values().filter(|f| f.partition_dir() == dir) {
+                let path = lake.join(&f.path);
+                for batch in read_parquet(&path, Some(&["eventid"]))? {
+                    p.stored_ids.extend(
+                        batch
+                            .column(0)
+                            .as_string::<i32>()
+                            .iter()
+                            .flatten()
+                            .map(id_hash),
+                    );
+                }
+                p.files.push(f.clone());
+            }
+            self.parts.insert(dir.to_owned(), p);
+        }
+        Ok(self.parts.get_mut(dir).expect("inserted above"))
+    }
+
+    /// Which rows of `rows` (a decoded batch of partition `dir`) to keep.
+    pub(crate) fn keep(
+        &mut self,
+        dir: &str,
+        rows: &RecordBatch,
+        state: &LakeState,
+        lake: &Path,
+    ) -> Result<BooleanArray> {
+        let part = self.partition(dir, state, lake)?;
+        let ids = rows.column(EVENT_ID).as_string::<i32>();
+        let hashes = rows
+            .column_by_name(COL_RECORD_HASH)
+            .map(|c| c.as_primitive::<Int64Type>().clone());
+        let mut rebuild: Option<Rebuilder> = None;
+        let mut keep = Vec::with_capacity(rows.num_rows());
+        for row in 0..rows.num_rows() {
+            let content = hashes
+                .as_ref()
+                .filter(|h| h.is_valid(row))
+                .map(|h| h.value(row) as u64);
+            let (Some(content), true) = (content, ids.is_valid(row)) else {
+                keep.push(true);
+                continue;
+            };
+            let id = id_hash(ids.value(row));
+            if part.seen_in_run(id, content) {
+                keep.push(false);
+                continue;
+            }
+            let mut duplicate = false;
+            if part.stored_ids.contains(&id) {
+                if part.stored_canonical.is_none() {
+                    part.stored_canonical = Some(canonical_hashes(&part.files, lake)?);
+                }
+                let r = match &mut rebuild {
+                    Some(r) => r,
+                    None => rebuild.insert(Rebuilder::new(rows).at("<memory>")?),
+                };
+                let h = canonical_hash(&r.row_json(row).at("<memory>")?);
+                duplicate = part
+                    .stored_canonical
+                    .as_ref()
+                    .is_some_and(|s| s.contains(&h));
+            }
+            part.remember(id, content);
+            keep.push(!duplicate);
+        }
+        Ok(BooleanArray::from(keep))
+    }
+}
+
+/// Canonical hashes of every event stored in `files`.
+fn canonical_hashes(files: &[DataFile], lake: &Path) -> Result<HashSet<u64>> {
+    let mut out = HashSet::new();
+    for f in files {
+        let path = lake.join(&f.path);
+        for batch in read_parquet(&path, None)? {
+            let r = Rebuilder::new(&batch).at(&path)?;
+            for row in 0..batch.num_rows() {
+                out.insert(canonical_hash(&r.row_json(row).at(&path)?));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Hash of the JSON value with object keys sorted: equal for equal values, whatever the order.
+fn canonical_hash(json: &str) -> u64 {
+    let Ok(v) = serde_json::from_str::<Value>(json) else {
+        return xxhash_rust::xxh3::xxh3_64(json.as_bytes());
+    };
+    let mut out = String::with_capacity(json.len());
+    write_canonical(&v, &mut out);
+    xxhash_rust::xxh3::xxh3_64(out.as_bytes())
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&m[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(x, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_hash_ignores_key_order_only() {
+        assert_eq!(
+            canonical_hash(r#"{"a":1,"b":{"x":[1,{"q":2,"p":3}]}}"#),
+            canonical_hash(r#"{"b":{"x":[1,{"p":3,"q":2}]},"a":1}"#)
+        );
+        assert_ne!(canonical_hash(r#"{"a":1}"#), canonical_hash(r#"{"a":2}"#));
+        assert_ne!(
+            canonical_hash(r#"{"a":[1,2]}"#),
+            canonical_hash(r#"{"a":[2,1]}"#)
+        );
+    }
+}
