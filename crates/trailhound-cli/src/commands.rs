@@ -103,7 +103,7 @@ fn run_convert(a: ConvertArgs) -> Result<ExitCode> {
     )?;
     drop(out);
     for k in &s.changed {
-        eprintln!("warning: {k}: changed since it was converted; not converted again");
+        eprintln!("note: {k}: changed since it was converted; its records were replaced");
     }
     for (k, reason) in &s.failed {
         eprintln!("failed: {k}: {reason}");

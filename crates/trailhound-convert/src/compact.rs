@@ -1,11 +1,18 @@
-//! Compaction: merges the small files that frequent incremental runs leave in a partition into
-//! larger files sorted by `eventtime`, in one commit, so pruning by time keeps working.
+//! Rewrites of data files, each in one commit: compaction merges the small files that frequent
+//! incremental runs leave in a partition into larger files sorted by `eventtime`, so pruning by
+//! time keeps working; retraction removes the records of source objects that changed since they
+//! were converted, so that their new content can replace them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use crate::error::Result;
+use arrow_array::cast::AsArray;
+use arrow_array::BooleanArray;
+use arrow_select::filter::filter_record_batch;
+use trailhound_model::schema::COL_SOURCE;
+
+use crate::error::{IoContext, Result};
 use crate::lake::{Lake, LakeFilter};
-use crate::manifest::{Commit, DataFile};
+use crate::manifest::{Commit, DataFile, SourceEntry};
 use crate::window::now_micros;
 use crate::writer::{read_parquet, sort_by_time, write_parquet};
 
@@ -84,24 +91,7 @@ pub fn compact(lake: &mut Lake, filter: &LakeFilter, max_rows: u64) -> Result<Co
     if added.is_empty() {
         return Ok(summary);
     }
-    // Sources keep pointing at the files that hold their records.
-    let mut sources = Vec::new();
-    for s in lake.state().sources.values() {
-        if s.outputs.iter().any(|o| removed.contains(o)) {
-            let mut s = s.clone();
-            for o in &mut s.outputs {
-                if let Some(i) = removed.iter().position(|r| r == o) {
-                    let part = &removed[i][..removed[i].rfind('/').unwrap_or(0)];
-                    if let Some(new) = added.iter().find(|a| a.path.starts_with(part)) {
-                        o.clone_from(&new.path);
-                    }
-                }
-            }
-            s.outputs.sort();
-            s.outputs.dedup();
-            sources.push(s);
-        }
-    }
+    let sources = remap_sources(lake, &removed, &added);
     lake.commit(Commit {
         version,
         operation: "compact".into(),
@@ -109,7 +99,101 @@ pub fn compact(lake: &mut Lake, filter: &LakeFilter, max_rows: u64) -> Result<Co
         sources,
         added,
         removed,
+        forgotten: Vec::new(),
         staging: Some(staging),
     })?;
     Ok(summary)
+}
+
+/// The source entries that pointed at `removed` files, pointing at the `added` file of the same
+/// partition instead (or at nothing, when none was added there).
+fn remap_sources(lake: &Lake, removed: &[String], added: &[DataFile]) -> Vec<SourceEntry> {
+    let gone: HashSet<&str> = removed.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    for s in lake.state().sources.values() {
+        if !s.outputs.iter().any(|o| gone.contains(o.as_str())) {
+            continue;
+        }
+        let mut s = s.clone();
+        s.outputs = s
+            .outputs
+            .iter()
+            .filter_map(|o| {
+                if !gone.contains(o.as_str()) {
+                    return Some(o.clone());
+                }
+                let dir = &o[..o.rfind('/').unwrap_or(0)];
+                added
+                    .iter()
+                    .find(|a| a.partition_dir() == dir)
+                    .map(|a| a.path.clone())
+            })
+            .collect();
+        s.outputs.sort();
+        s.outputs.dedup();
+        out.push(s);
+    }
+    out
+}
+
+/// Removes every record of the source objects `keys` from the lake, and forgets those objects,
+/// so that converting them again replaces their records. Returns the number of rows removed.
+pub fn retract(lake: &mut Lake, keys: &BTreeSet<String>) -> Result<u64> {
+    let files: BTreeSet<String> = keys
+        .iter()
+        .filter_map(|k| lake.state().sources.get(k))
+        .flat_map(|s| s.outputs.iter().cloned())
+        .filter(|f| lake.state().files.contains_key(f))
+        .collect();
+    let version = lake.next_version();
+    let staging = lake.staging_for(version);
+    let (mut added, mut removed, mut retracted) = (Vec::new(), Vec::new(), 0u64);
+    for (n, path) in files.iter().enumerate() {
+        let file = lake.state().files[path].clone();
+        let mut kept = Vec::new();
+        for batch in read_parquet(&lake.path(path), None)? {
+            let sources = batch
+                .column_by_name(COL_SOURCE)
+                .map(|c| c.as_string::<i32>().clone())
+                .ok_or_else(|| crate::Error::Invalid(format!("{path}: no {COL_SOURCE} column")))?;
+            let keep: BooleanArray = sources
+                .iter()
+                .map(|s| Some(!s.is_some_and(|s| keys.contains(s))))
+                .collect();
+            retracted += (batch.num_rows() - keep.true_count()) as u64;
+            kept.push(filter_record_batch(&batch, &keep).at(lake.path(path))?);
+        }
+        removed.push(path.clone());
+        let sorted = sort_by_time(&kept)?;
+        if sorted.num_rows() > 0 {
+            let rel = format!(
+                "{}/part-{version:010}-r-{n:05}.parquet",
+                file.partition_dir()
+            );
+            let w = write_parquet(&sorted, &lake.path(&format!("{staging}/{rel}")))?;
+            added.push(DataFile {
+                path: rel,
+                rows: w.rows,
+                bytes: w.bytes,
+                min_time: w.min_time,
+                max_time: w.max_time,
+                ..file
+            });
+        }
+    }
+    let sources = remap_sources(lake, &removed, &added)
+        .into_iter()
+        .filter(|s| !keys.contains(&s.key))
+        .collect();
+    lake.commit(Commit {
+        version,
+        operation: "retract".into(),
+        timestamp: now_micros(),
+        sources,
+        added,
+        removed,
+        forgotten: keys.iter().cloned().collect(),
+        staging: Some(staging),
+    })?;
+    Ok(retracted)
 }

@@ -78,8 +78,10 @@ pub struct ConvertSummary {
     pub objects_unchanged: u64,
     pub objects_converted: u64,
     pub digests: u64,
-    /// Objects that changed since they were converted: reported, not converted again.
+    /// Objects that changed since they were converted: their old records were replaced.
     pub changed: Vec<String>,
+    /// Records removed because their object changed.
+    pub retracted: u64,
     /// `(key, reason)` of each quarantined object.
     pub quarantined: Vec<(String, String)>,
     /// `(key, reason)` of objects that could not be read at all (retried next run).
@@ -123,13 +125,20 @@ pub fn convert(
                 todo.push(s);
             }
             Some(old) if matches!(old.status, SourceStatus::Converted) => {
-                summary.changed.push(s.key)
+                summary.changed.push(s.key.clone());
+                todo.push(s);
             }
             _ => todo.push(s),
         }
     }
     progress.start(todo.len() as u64, todo.iter().map(|s| s.size).sum());
 
+    // A changed object's old records go first, in their own commit; it then converts as new.
+    if !summary.changed.is_empty() {
+        let keys = summary.changed.iter().cloned().collect();
+        summary.retracted = crate::compact::retract(&mut lake, &keys)?;
+        summary.commits += 1;
+    }
     let dedup = Mutex::new(DedupIndex::default());
     let mut rest = &todo[..];
     while !rest.is_empty() {
@@ -326,6 +335,7 @@ fn convert_chunk(
         sources: entries,
         added,
         removed: Vec::new(),
+        forgotten: Vec::new(),
         staging: Some(lake.staging_for(version)),
     };
     lake.commit(commit)?;

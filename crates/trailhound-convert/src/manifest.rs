@@ -94,6 +94,9 @@ pub struct Commit {
     pub added: Vec<DataFile>,
     #[serde(default)]
     pub removed: Vec<String>,
+    /// Sources whose entries this commit drops (their records were retracted).
+    #[serde(default)]
+    pub forgotten: Vec<String>,
     /// Where `added` files were staged (relative to the lake), until they are moved into place.
     pub staging: Option<String>,
 }
@@ -112,6 +115,9 @@ impl LakeState {
         self.version = commit.version;
         for path in &commit.removed {
             self.files.remove(path);
+        }
+        for key in &commit.forgotten {
+            self.sources.remove(key);
         }
         for f in &commit.added {
             self.files.insert(f.path.clone(), f.clone());

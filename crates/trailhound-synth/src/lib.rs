@@ -3,6 +3,7 @@
 //! KMS noise, S3 data events, console sign-ins, assumed roles and errors, about 1.7 KB per event.
 //! The same options and seed always give the same bytes.
 
+use std::borrow::Cow;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -146,6 +147,237 @@ fn civil(z: i64) -> (i64, i64, i64) {
     )
 }
 
+type Payload = (
+    Cow<'static, str>,
+    Cow<'static, str>,
+    bool,
+    String,
+    String,
+    String,
+    &'static str,
+    String,
+);
+
+const SERVICES: &[&str] = &[
+    "lambda",
+    "dynamodb",
+    "ecs",
+    "eks",
+    "rds",
+    "sqs",
+    "sns",
+    "cloudformation",
+    "ssm",
+    "glue",
+    "athena",
+    "elasticloadbalancing",
+    "autoscaling",
+    "route53",
+    "cloudwatch",
+    "events",
+    "apigateway",
+    "ecr",
+    "config",
+    "guardduty",
+    "securityhub",
+    "organizations",
+    "backup",
+    "kinesis",
+    "firehose",
+    "states",
+    "codebuild",
+    "codepipeline",
+    "sagemaker",
+    "bedrock",
+    "acm",
+    "wafv2",
+    "elasticache",
+    "redshift",
+];
+const VERBS: &[&str] = &[
+    "Describe", "List", "Get", "Create", "Update", "Delete", "Put", "Start", "Stop", "Tag",
+];
+const NOUNS: &[&str] = &[
+    "Function",
+    "Table",
+    "Cluster",
+    "Service",
+    "Instance",
+    "Queue",
+    "Topic",
+    "Stack",
+    "Parameter",
+    "Job",
+    "WorkGroup",
+    "LoadBalancer",
+    "TargetGroup",
+    "Rule",
+    "Alarm",
+    "Repository",
+    "Image",
+    "Pipeline",
+    "Project",
+    "Endpoint",
+    "Model",
+    "Certificate",
+    "WebACL",
+    "Snapshot",
+    "Stream",
+    "Execution",
+    "Policy",
+    "Findings",
+];
+const PARAM_KEYS: &[&str] = &[
+    "functionName",
+    "tableName",
+    "clusterName",
+    "serviceName",
+    "instanceId",
+    "queueUrl",
+    "topicArn",
+    "stackName",
+    "name",
+    "jobName",
+    "workGroup",
+    "loadBalancerArn",
+    "targetGroupArn",
+    "ruleName",
+    "alarmNames",
+    "repositoryName",
+    "imageIds",
+    "pipelineName",
+    "projectName",
+    "endpointName",
+    "modelId",
+    "certificateArn",
+    "scope",
+    "snapshotId",
+    "streamName",
+    "executionArn",
+    "policyArn",
+    "filters",
+    "maxResults",
+    "nextToken",
+    "limit",
+    "marker",
+    "tags",
+    "resourceArn",
+    "roleArn",
+    "description",
+    "enabled",
+    "capacity",
+    "desiredCount",
+    "memorySize",
+    "timeout",
+    "runtime",
+    "handler",
+    "environment",
+    "vpcConfig",
+    "subnetIds",
+    "securityGroupIds",
+    "keyConditionExpression",
+    "projectionExpression",
+    "consistentRead",
+    "attributeNames",
+    "messageBody",
+    "delaySeconds",
+    "parameters",
+    "templateURL",
+    "capabilities",
+    "withDecryption",
+    "recursive",
+    "path",
+    "queryString",
+    "outputLocation",
+    "listenerArn",
+    "protocol",
+    "port",
+    "healthCheckPath",
+    "namespace",
+    "metricName",
+    "dimensions",
+    "period",
+    "statistic",
+    "eventBusName",
+    "entries",
+    "restApiId",
+    "stageName",
+    "registryId",
+    "imageTag",
+    "sourceVersion",
+    "modelName",
+    "contentType",
+    "domainName",
+    "validationMethod",
+    "defaultAction",
+    "visibilityConfig",
+    "replicationGroupId",
+    "nodeType",
+    "clusterIdentifier",
+    "dbName",
+    "encrypted",
+    "kmsKeyId",
+    "maxItems",
+];
+
+/// One of a long tail of API calls, each with its own request keys, as real trails have.
+fn long_tail(rng: &mut SmallRng, account: &str, region: &str) -> Payload {
+    let k = rng.random_range(0..180u64);
+    let mut shape = SmallRng::seed_from_u64(k.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let service = SERVICES[shape.random_range(0..SERVICES.len())];
+    let verb = VERBS[shape.random_range(0..VERBS.len())];
+    let name = format!("{verb}{}", NOUNS[shape.random_range(0..NOUNS.len())]);
+    let read_only = matches!(verb, "Describe" | "List" | "Get");
+    let mut params = String::from("{");
+    let mut keys: Vec<&str> = Vec::new();
+    for _ in 0..shape.random_range(1..7) {
+        let key = PARAM_KEYS[shape.random_range(0..PARAM_KEYS.len())];
+        if keys.contains(&key) {
+            continue;
+        }
+        if !keys.is_empty() {
+            params.push(',');
+        }
+        keys.push(key);
+        let value = match shape.random_range(0..6) {
+            0 => rng.random_range(0..10_000).to_string(),
+            1 => rng.random_bool(0.5).to_string(),
+            2 => format!(
+                r#"[{{"key":"team","value":"{}"}},{{"key":"env","value":"prod"}}]"#,
+                ["data", "web", "ml", "sec"][rng.random_range(0..4)]
+            ),
+            3 => format!(
+                r#"{{"subnetIds":["subnet-{}"],"securityGroupIds":["sg-{}"]}}"#,
+                hexid(rng, 8),
+                hexid(rng, 8)
+            ),
+            _ => format!(
+                r#""arn:aws:{service}:{region}:{account}:{}/{}-{}""#,
+                key.to_lowercase(),
+                ["orders", "billing", "search", "etl"][rng.random_range(0..4)],
+                hexid(rng, 4)
+            ),
+        };
+        params.push_str(&format!(r#""{key}":{value}"#));
+    }
+    params.push('}');
+    let response = if read_only {
+        "null".to_string()
+    } else {
+        format!(r#"{{"requestId":"{}"}}"#, uuid(rng))
+    };
+    (
+        Cow::from(service),
+        Cow::from(name),
+        read_only,
+        params,
+        response,
+        String::new(),
+        "Management",
+        String::new(),
+    )
+}
+
 /// One synthetic event as JSON text.
 pub fn event(rng: &mut SmallRng, account: &str, region: &str, micros: i64) -> String {
     // Calls come from a few dozen role sessions per account, each living for an hour, with a
@@ -178,11 +410,11 @@ pub fn event(rng: &mut SmallRng, account: &str, region: &str, micros: i64) -> St
     let tls = format!(
         r#"{{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"%HOST%.{region}.amazonaws.com"}}"#
     );
-    let roll = rng.random_range(0..100);
-    let (source, name, read_only, params, response, resources, category, extra) = match roll {
+    let roll = rng.random_range(0..125);
+    let (source, name, read_only, params, response, resources, category, extra): Payload = match roll {
         0..=21 => {
             let key = uuid(rng);
-            ("kms", "Decrypt", true,
+            (Cow::from("kms"), Cow::from("Decrypt"), true,
              format!(r#"{{"encryptionContext":{{"aws:lambda:FunctionArn":"arn:aws:lambda:{region}:{account}:function:orders-api"}},"encryptionAlgorithm":"SYMMETRIC_DEFAULT"}}"#),
              "null".to_string(),
              format!(r#"[{{"accountId":"{account}","type":"AWS::KMS::Key","ARN":"arn:aws:kms:{region}:{account}:key/{key}"}}]"#),
@@ -192,7 +424,7 @@ pub fn event(rng: &mut SmallRng, account: &str, region: &str, micros: i64) -> St
             let bucket = ["orders-data", "app-logs", "ml-datasets", "backups"][rng.random_range(0..4)];
             let key = format!("{}/{}/part-{}.parquet", ["2024", "raw", "tmp"][rng.random_range(0..3)], hexid(rng, 8), rng.random_range(0..9999));
             let (n, ro) = if rng.random_bool(0.7) { ("GetObject", true) } else { ("PutObject", false) };
-            ("s3", n, ro,
+            (Cow::from("s3"), Cow::from(n), ro,
              format!(r#"{{"bucketName":"{account}-{bucket}","Host":"{account}-{bucket}.s3.{region}.amazonaws.com","key":"{key}","x-id":"{n}"}}"#),
              "null".to_string(),
              format!(r#"[{{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::{account}-{bucket}/{key}"}},{{"accountId":"{account}","type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::{account}-{bucket}"}}]"#),
@@ -201,32 +433,33 @@ pub fn event(rng: &mut SmallRng, account: &str, region: &str, micros: i64) -> St
         }
         40..=54 => {
             let n = ["DescribeInstances", "DescribeSecurityGroups", "DescribeVolumes", "DescribeSubnets"][rng.random_range(0..4)];
-            ("ec2", n, true, r#"{"maxResults":1000,"filterSet":{},"instancesSet":{}}"#.to_string(), "null".into(), String::new(), "Management", String::new())
+            (Cow::from("ec2"), Cow::from(n), true, r#"{"maxResults":1000,"filterSet":{},"instancesSet":{}}"#.to_string(), "null".into(), String::new(), "Management", String::new())
         }
-        55..=66 => ("sts", "AssumeRole", true,
+        55..=66 => (Cow::from("sts"), Cow::from("AssumeRole"), true,
             format!(r#"{{"roleArn":"arn:aws:iam::{account}:role/{role}","roleSessionName":"{session}","durationSeconds":3600}}"#),
             format!(r#"{{"credentials":{{"accessKeyId":"{}","sessionToken":"{}","expiration":"Jul 30, 2024, 11:31:05 PM"}},"assumedRoleUser":{{"assumedRoleId":"{principal}:{session}","arn":"arn:aws:sts::{account}:assumed-role/{role}/{session}"}}}}"#, upper_id(rng, "ASIA", 16), hexid(rng, 120)),
             format!(r#"[{{"accountId":"{account}","type":"AWS::IAM::Role","ARN":"arn:aws:iam::{account}:role/{role}"}}]"#), "Management", String::new()),
         67..=76 => {
             let n = ["ListRoles", "GetRole", "ListPolicies", "GetPolicyVersion"][rng.random_range(0..4)];
-            ("iam", n, true, format!(r#"{{"roleName":"{role}","maxItems":100}}"#), "null".into(), String::new(), "Management", String::new())
+            (Cow::from("iam"), Cow::from(n), true, format!(r#"{{"roleName":"{role}","maxItems":100}}"#), "null".into(), String::new(), "Management", String::new())
         }
         77..=84 => {
             let n = ["RunInstances", "TerminateInstances", "CreateTags", "AuthorizeSecurityGroupIngress", "CreateVolume"][rng.random_range(0..5)];
             let itype = ["t3.micro", "m5.large", "c6i.2xlarge", "p4d.24xlarge", "r6g.16xlarge"][rng.random_range(0..5)];
             let iid = format!("i-{}", hexid(rng, 17));
-            ("ec2", n, false,
+            (Cow::from("ec2"), Cow::from(n), false,
              format!(r#"{{"instancesSet":{{"items":[{{"imageId":"ami-{}","minCount":1,"maxCount":1}}]}},"instanceType":"{itype}","blockDeviceMapping":{{}},"monitoring":{{"enabled":false}},"disableApiTermination":false}}"#, hexid(rng, 17)),
              format!(r#"{{"requestId":"{request_id}","reservationId":"r-{}","ownerId":"{account}","instancesSet":{{"items":[{{"instanceId":"{iid}","instanceType":"{itype}","launchTime":{micros}}}]}}}}"#, hexid(rng, 17)),
              String::new(), "Management", String::new())
         }
-        85..=89 => ("logs", "CreateLogStream", false, r#"{"logGroupName":"/aws/lambda/orders-api","logStreamName":"2024/07/30/[$LATEST]abc"}"#.to_string(), "null".into(), String::new(), "Management", String::new()),
-        90..=93 => ("signin", "ConsoleLogin", false, "null".into(),
+        85..=89 => (Cow::from("logs"), Cow::from("CreateLogStream"), false, r#"{"logGroupName":"/aws/lambda/orders-api","logStreamName":"2024/07/30/[$LATEST]abc"}"#.to_string(), "null".into(), String::new(), "Management", String::new()),
+        90..=93 => (Cow::from("signin"), Cow::from("ConsoleLogin"), false, "null".into(),
             format!(r#"{{"ConsoleLogin":"{}"}}"#, if rng.random_bool(0.9) { "Success" } else { "Failure" }), String::new(), "Management",
             r#","additionalEventData":{"LoginTo":"https://console.aws.amazon.com/console/home","MobileVersion":"No","MFAUsed":"Yes"}"#.to_string()),
+        100.. => long_tail(rng, account, region),
         _ => {
             let n = ["GetSecretValue", "DescribeSecret"][rng.random_range(0..2)];
-            ("secretsmanager", n, true, format!(r#"{{"secretId":"arn:aws:secretsmanager:{region}:{account}:secret:prod/db-{}"}}"#, hexid(rng, 6)), "null".into(), String::new(), "Management", String::new())
+            (Cow::from("secretsmanager"), Cow::from(n), true, format!(r#"{{"secretId":"arn:aws:secretsmanager:{region}:{account}:secret:prod/db-{}"}}"#, hexid(rng, 6)), "null".into(), String::new(), "Management", String::new())
         }
     };
     let error = if rng.random_range(0..100) < 4 {
@@ -239,7 +472,7 @@ pub fn event(rng: &mut SmallRng, account: &str, region: &str, micros: i64) -> St
     } else {
         format!(r#","resources":{resources}"#)
     };
-    let tls = tls.replace("%HOST%", source);
+    let tls = tls.replace("%HOST%", &source);
     let (event_type, management) = if category == "Data" {
         ("AwsApiCall", false)
     } else if source == "signin" {

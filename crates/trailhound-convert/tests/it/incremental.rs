@@ -186,3 +186,53 @@ fn compaction_merges_small_files_and_keeps_every_event() {
         }
     }
 }
+
+#[test]
+fn a_changed_object_replaces_its_old_records() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    let made = synth(src.path(), 7, 600, 19_900);
+    run(src.path(), dest.path());
+    // Rewrite one object with other events (another size).
+    let victim = &made.paths[1];
+    let other = tempfile::tempdir().unwrap();
+    let replacement = generate(
+        other.path(),
+        &SynthOptions {
+            events: 37,
+            events_per_file: 37,
+            seed: 99,
+            start_day: 19_900,
+            days: 1,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    std::fs::copy(&replacement.paths[0], victim).unwrap();
+    let s = run(src.path(), dest.path());
+    assert_eq!(s.changed.len(), 1);
+    assert_eq!(s.retracted, 100);
+    assert_eq!((s.objects_converted, s.events_out), (1, 37));
+    assert_eq!(
+        canonical(&lake_events(dest.path(), "cloudtrail")),
+        canonical(&source_events(src.path(), "CloudTrail"))
+    );
+    // The manifest is consistent: every live file is listed, every source points at live files.
+    let lake = Lake::open(dest.path()).unwrap();
+    for s in lake.state().sources.values() {
+        for o in &s.outputs {
+            assert!(
+                lake.state().files.contains_key(o),
+                "{} points at removed {o}",
+                s.key
+            );
+        }
+    }
+    assert_eq!(
+        parquet_files(dest.path()),
+        lake.state().files.keys().cloned().collect::<Vec<_>>()
+    );
+    // And a third run has nothing to do.
+    let s = run(src.path(), dest.path());
+    assert_eq!((s.objects_converted, s.changed.len()), (0, 0));
+}
