@@ -49,7 +49,7 @@ pub struct ScopeArgs {
     pub regions: Vec<String>,
 }
 
-/// Where the lake is: `--lake`, else `TRAILHOUND_LAKE`.
+/// Where the lake is: `--lake`, else `TRAILHOUND_LAKE`, else `lake` in the config file.
 #[derive(Debug, Args, Clone, Default)]
 pub struct LakeArg {
     /// The lake (a folder written by `trailhound convert`).

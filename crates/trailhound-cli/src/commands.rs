@@ -36,12 +36,19 @@ fn window(w: &WindowArgs) -> Result<TimeWindow> {
     )?)
 }
 
+/// The lake: the positional argument, else `--lake` / `TRAILHOUND_LAKE`, else the config file.
 fn lake_path(positional: Option<PathBuf>, flag: LakeArg) -> Result<PathBuf> {
-    match (positional, flag.lake) {
-        (Some(p), _) | (None, Some(p)) => Ok(p),
-        (None, None) => {
-            bail!("no lake given: pass it as an argument, with --lake, or set TRAILHOUND_LAKE")
-        }
+    if let Some(p) = positional.or(flag.lake) {
+        return Ok(p);
+    }
+    match crate::config::load()?.lake {
+        Some(p) => Ok(p),
+        None => bail!(
+            "no lake given: pass it as an argument, with --lake, set TRAILHOUND_LAKE, or set lake in {}",
+            crate::config::path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "the config file".into())
+        ),
     }
 }
 

@@ -232,3 +232,96 @@ fn a_conversion_killed_at_any_point_and_rerun_has_every_event_once() {
     ids.dedup();
     assert_eq!(ids.len(), 40_000, "no event twice");
 }
+
+/// Output with the timing line (which varies) and temporary paths replaced.
+fn stable(out: &std::process::Output, tmp: &Path) -> String {
+    let mut s = String::new();
+    for line in text(&out.stdout).lines().chain(text(&out.stderr).lines()) {
+        let line = line.replace(&tmp.display().to_string(), "<TMP>");
+        s.push_str(if line.starts_with("time: ") {
+            "time: <redacted>"
+        } else {
+            &line
+        });
+        s.push('\n');
+    }
+    s.push_str(&format!("exit: {:?}\n", out.status.code()));
+    s
+}
+
+#[test]
+fn convert_output_snapshots() {
+    let dest = tempfile::tempdir().unwrap();
+    let out = run(&[
+        &"convert",
+        &repo_root().join("testdata/sample-trail"),
+        &dest.path(),
+        &"-q",
+    ]);
+    insta::assert_snapshot!("convert_sample", stable(&out, dest.path()));
+    let out = run(&[
+        &"convert",
+        &repo_root().join("testdata/sample-trail"),
+        &dest.path(),
+        &"-q",
+    ]);
+    insta::assert_snapshot!("convert_sample_again", stable(&out, dest.path()));
+    let out = run(&[&"compact", &dest.path()]);
+    insta::assert_snapshot!("compact_sample", stable(&out, dest.path()));
+    let out = run(&[&"convert", &"--help"]);
+    insta::assert_snapshot!("convert_help", stable(&out, dest.path()));
+}
+
+#[test]
+fn the_lake_comes_from_flag_env_or_config_file() {
+    let lake = tempfile::tempdir().unwrap();
+    assert!(run(&[&"convert", &real_logs_dir(), &lake.path(), &"-q"])
+        .status
+        .success());
+    let cfg = tempfile::tempdir().unwrap();
+    let cfg_file = cfg.path().join("config.toml");
+    std::fs::write(
+        &cfg_file,
+        format!("lake = {:?}\n", lake.path().display().to_string()),
+    )
+    .unwrap();
+    let count = |cmd: &mut std::process::Command| {
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout).lines().count()
+    };
+    let from_config = count(
+        bin()
+            .args(["export", "--account", "347283850106"])
+            .env_remove("TRAILHOUND_LAKE")
+            .env("TRAILHOUND_CONFIG", &cfg_file),
+    );
+    let from_env = count(
+        bin()
+            .args(["export", "--account", "347283850106"])
+            .env("TRAILHOUND_LAKE", lake.path())
+            .env("TRAILHOUND_CONFIG", "/nonexistent"),
+    );
+    let from_flag = count(
+        bin()
+            .args(["export", "--account", "347283850106", "--lake"])
+            .arg(lake.path())
+            .env("TRAILHOUND_CONFIG", "/nonexistent"),
+    );
+    assert!(from_config > 0);
+    assert_eq!((from_config, from_env), (from_flag, from_flag));
+
+    std::fs::write(&cfg_file, "lake = 3\n").unwrap();
+    let out = bin()
+        .args(["export"])
+        .env_remove("TRAILHOUND_LAKE")
+        .env("TRAILHOUND_CONFIG", &cfg_file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("invalid config file"),
+        "{}",
+        text(&out.stderr)
+    );
+}
