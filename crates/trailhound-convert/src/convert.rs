@@ -575,7 +575,9 @@ fn split_by_partition(
     let regions = batch.column(AWS_REGION).as_string::<i32>();
     let key_date = info.and_then(|i| i.date.clone());
     // Group rows by borrowed values first; build the (allocated) keys once per group.
-    let mut groups: Vec<((&str, &str, Option<i64>), Vec<u32>)> = Vec::new();
+    // (account, region, day) → rows.
+    type Group<'a> = ((&'a str, &'a str, Option<i64>), Vec<u32>);
+    let mut groups: Vec<Group> = Vec::new();
     for row in 0..batch.num_rows() {
         let (account, region) = match info {
             Some(i) => (i.account.as_str(), i.region.as_str()),
