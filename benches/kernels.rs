@@ -14,14 +14,20 @@ fn kernels(c: &mut Criterion) {
     g.bench_function("inflate", |b| {
         b.iter(|| {
             let mut out = Vec::with_capacity(json.len());
-            flate2::read::GzDecoder::new(black_box(&gz[..])).read_to_end(&mut out).expect("valid gzip");
+            flate2::read::GzDecoder::new(black_box(&gz[..]))
+                .read_to_end(&mut out)
+                .expect("valid gzip");
             out
         })
     });
     g.bench_function("serde_json_value_parse", |b| {
-        b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&json)).expect("valid json"))
+        b.iter(|| {
+            serde_json::from_slice::<serde_json::Value>(black_box(&json)).expect("valid json")
+        })
     });
-    g.bench_function("decode_to_arrow", |b| b.iter(|| decode_log(black_box(&json), "bench").expect("valid log")));
+    g.bench_function("decode_to_arrow", |b| {
+        b.iter(|| decode_log(black_box(&json), "bench").expect("valid log"))
+    });
     let batch = decode_log(&json, "bench").expect("valid log");
     g.bench_function("rebuild_json", |b| {
         b.iter(|| {

@@ -12,7 +12,12 @@ pub fn log_file(events: usize) -> (Vec<u8>, Vec<u8>) {
         if i > 0 {
             json.push(',');
         }
-        json.push_str(&trailhound_synth::event(&mut rng, "111122223333", "us-east-1", 1_722_375_065_000_000 + i as i64 * 1_000_000));
+        json.push_str(&trailhound_synth::event(
+            &mut rng,
+            "111122223333",
+            "us-east-1",
+            1_722_375_065_000_000 + i as i64 * 1_000_000,
+        ));
     }
     json.push_str("]}");
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));

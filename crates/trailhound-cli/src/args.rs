@@ -74,8 +74,9 @@ pub struct ConvertArgs {
     /// Memory for rows waiting to be written, across threads (512M, 2G).
     #[arg(long, default_value = "512M", value_parser = parse_size)]
     pub memory_limit: u64,
-    /// Commit progress after this much source data, so an interrupted run keeps what it did.
-    #[arg(long, default_value = "1G", value_parser = parse_size)]
+    /// Commit after this much (compressed) source data, so an interrupted run keeps what it
+    /// did; it also bounds the memory of duplicate detection.
+    #[arg(long, default_value = "512M", value_parser = parse_size)]
     pub checkpoint: u64,
     /// Try again the objects an earlier run quarantined.
     #[arg(long)]

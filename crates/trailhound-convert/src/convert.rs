@@ -49,7 +49,7 @@ impl Default for ConvertOptions {
                 .map(|n| n.get())
                 .unwrap_or(1),
             memory_limit: 512 << 20,
-            checkpoint_bytes: 1 << 30,
+            checkpoint_bytes: 512 << 20,
             filter: SourceFilter::default(),
             retry_quarantined: false,
         }
@@ -139,7 +139,6 @@ pub fn convert(
         summary.retracted = crate::compact::retract(&mut lake, &keys)?;
         summary.commits += 1;
     }
-    let dedup = Mutex::new(DedupIndex::default());
     let mut rest = &todo[..];
     while !rest.is_empty() {
         let mut n = 0;
@@ -150,7 +149,7 @@ pub fn convert(
         }
         let (chunk, tail) = rest.split_at(n);
         rest = tail;
-        convert_chunk(&mut lake, chunk, opts, &dedup, progress, &mut summary)?;
+        convert_chunk(&mut lake, chunk, opts, progress, &mut summary)?;
     }
     progress.finish();
     summary.elapsed = started.elapsed();
@@ -237,19 +236,21 @@ fn convert_chunk(
     lake: &mut Lake,
     chunk: &[SourceObject],
     opts: &ConvertOptions,
-    dedup: &Mutex<DedupIndex>,
     progress: &dyn Progress,
     summary: &mut ConvertSummary,
 ) -> Result<()> {
     let version = lake.next_version();
     let threads = opts.threads.max(1);
     let (out_tx, out_rx) = crossbeam_channel::unbounded::<Result<Outcome>>();
+    // One index per chunk: what earlier chunks stored is in the lake by now and is looked up
+    // there, so the index's memory is bounded by the checkpoint size, not the archive's.
+    let dedup = Mutex::new(DedupIndex::default());
     let shared = Shared {
         lake_root: lake.root(),
         state: lake.state(),
         staging: lake.staging_for(version),
         version,
-        dedup,
+        dedup: &dedup,
         buffers: Mutex::new(Buffers::default()),
         budget: opts.memory_limit.max(1 << 20),
         files: AtomicUsize::new(0),

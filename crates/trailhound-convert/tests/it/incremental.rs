@@ -236,3 +236,40 @@ fn a_changed_object_replaces_its_old_records() {
     let s = run(src.path(), dest.path());
     assert_eq!((s.objects_converted, s.changed.len()), (0, 0));
 }
+
+#[test]
+fn duplicates_are_found_across_checkpoints_of_one_run() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    let made = synth(src.path(), 8, 300, 19_900);
+    for p in &made.paths {
+        let rel = p
+            .strip_prefix(src.path())
+            .unwrap()
+            .to_string_lossy()
+            .replace("AWSLogs/", "AWSLogs/o-zzz999/");
+        let target = src.path().join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(p, target).unwrap();
+    }
+    // A commit after every object: each copy meets the first one in the lake, not in memory.
+    let s = run_with(
+        src.path(),
+        dest.path(),
+        &ConvertOptions {
+            checkpoint_bytes: 1,
+            threads: 2,
+            ..Default::default()
+        },
+    );
+    assert!(s.commits >= 6, "{}", s.commits);
+    assert_eq!((s.events_in, s.duplicates, s.events_out), (600, 300, 300));
+    assert_eq!(
+        canonical(&lake_events(dest.path(), "cloudtrail")),
+        canonical(&source_events(src.path(), "CloudTrail"))
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+    );
+}
