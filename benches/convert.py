@@ -78,7 +78,7 @@ def timed(cmd):
     err = proc.stderr.read().decode()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{err}")
-    return wall, usage.ru_maxrss * 1024, out
+    return wall, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -104,25 +104,34 @@ def main():
             dst = os.path.join(args.out, f"run{run}")
             shutil.rmtree(dst, ignore_errors=True)
             os.makedirs(dst)
-            wall, rss, _ = timed(cmd(dst))
-            results[name].append((wall, rss, du(dst)))
+            wall, rss, cpu = timed(cmd(dst))
+            results[name].append((wall, rss, du(dst), cpu))
             shutil.rmtree(dst, ignore_errors=True)
     rows = []
     for name, runs in results.items():
         wall = statistics.median(r[0] for r in runs)
         rss = max(r[1] for r in runs)
         size = statistics.median(r[2] for r in runs)
+        cpu = statistics.median(r[3] for r in runs)
         rows.append({
             "contender": name, "median_s": round(wall, 2), "runs_s": [round(r[0], 2) for r in runs],
             "json_mb_s": round(args.json_bytes / 1e6 / wall, 1), "events_s": round(args.events / wall),
-            "peak_rss_mb": round(rss / 2**20), "out_mb": round(size / 1e6, 1), "out_vs_gz": round(size / gz, 3),
+            "peak_rss_mb": round(rss / 2**20), "cpu_s": round(cpu, 2), "json_mb_per_cpu_s": round(args.json_bytes / 1e6 / cpu, 1), "out_mb": round(size / 1e6, 1), "out_vs_gz": round(size / gz, 3),
         })
     print(json.dumps({"archive": args.archive, "events": args.events, "json_mb": round(args.json_bytes / 1e6), "gz_mb": round(gz / 1e6), "results": rows}, indent=1))
     base = next(r for r in rows if r["contender"].startswith("DuckDB auto"))
-    print("\n| contender | median s | MB/s JSON | events/s | peak RSS MB | output MB | output/gz | speed vs DuckDB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| contender | median wall s | MB/s JSON | events/s | CPU s | MB/s per CPU-s | peak RSS MB | output MB | output/gz | speed vs DuckDB auto |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['contender']} | {r['median_s']} | {r['json_mb_s']} | {r['events_s']} | {r['peak_rss_mb']} | {r['out_mb']} | {r['out_vs_gz']} | {base['median_s'] / r['median_s']:.2f}x |")
+        print(f"| {r['contender']} | {r['median_s']} | {r['json_mb_s']} | {r['events_s']} | {r['cpu_s']} | {r['json_mb_per_cpu_s']} | {r['peak_rss_mb']} | {r['out_mb']} | {r['out_vs_gz']} | {base['median_s'] / r['median_s']:.2f}x |")
+    # Paired ratios (same round, so the same machine load) are steadier than ratios of medians.
+    names = list(results)
+    auto = results["DuckDB auto schema, 2 threads"]
+    for name in names:
+        if not name.startswith("trailhound"):
+            continue
+        paired = [a[0] / t[0] for a, t in zip(auto, results[name])]
+        print(f"\n{name}: DuckDB-auto/trailhound wall-time ratio per round {[round(x, 2) for x in paired]}, median {statistics.median(paired):.2f}x")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-// The converter allocates many small short-lived values per event; mimalloc handles that far
-// better than the system allocator.
+// The converter allocates many small values per event and frees hundreds of MB of buffered
+// rows at each flush; jemalloc keeps that memory for reuse instead of returning it to the OS
+// and faulting it back in (measured: less CPU and wall time than glibc's malloc and mimalloc).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
