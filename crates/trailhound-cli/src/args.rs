@@ -71,8 +71,8 @@ pub struct ConvertArgs {
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
-    /// Memory for rows waiting to be written, across threads (512M, 2G).
-    #[arg(long, default_value = "512M", value_parser = parse_size)]
+    /// Memory for rows waiting to be written, across threads (384M, 2G).
+    #[arg(long, default_value = "384M", value_parser = parse_size)]
     pub memory_limit: u64,
     /// Commit after this much (compressed) source data, so an interrupted run keeps what it
     /// did; it also bounds the memory of duplicate detection.

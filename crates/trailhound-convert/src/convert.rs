@@ -48,7 +48,7 @@ impl Default for ConvertOptions {
             threads: std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1),
-            memory_limit: 512 << 20,
+            memory_limit: 384 << 20,
             checkpoint_bytes: 512 << 20,
             filter: SourceFilter::default(),
             retry_quarantined: false,
