@@ -16,6 +16,9 @@ use crate::error::{IoContext, Result};
 use crate::lake::{Lake, LakeFilter};
 use crate::writer::read_parquet;
 
+/// How a CloudTrail log file begins.
+const RECORDS_OPEN: &[u8] = b"{\"Records\":[";
+
 /// Output format of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
@@ -45,6 +48,31 @@ fn in_window(
     }
 }
 
+/// Calls `emit(out, rebuilder, row)` for every event of the data file `rel` that lies in the
+/// filter's window; returns how many.
+fn for_each_event(
+    lake: &Lake,
+    rel: &str,
+    filter: &LakeFilter,
+    mut emit: impl FnMut(&Rebuilder, usize) -> Result<()>,
+) -> Result<u64> {
+    let path = lake.path(rel);
+    let mut n = 0;
+    for batch in read_parquet(&path, None)? {
+        let rebuild = Rebuilder::new(&batch).at(&path)?;
+        let times = batch
+            .column(EVENT_TIME)
+            .as_primitive::<TimestampMicrosecondType>();
+        for row in 0..batch.num_rows() {
+            if in_window(filter, times, row) {
+                emit(&rebuild, row)?;
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
 /// Writes the events `filter` admits as NDJSON to `out`.
 pub fn export_ndjson(
     lake: &Lake,
@@ -54,23 +82,12 @@ pub fn export_ndjson(
     let mut summary = ExportSummary::default();
     let mut line = Vec::with_capacity(4096);
     for f in lake.files(filter) {
-        let path = lake.path(&f.path);
-        for batch in read_parquet(&path, None)? {
-            let rebuild = Rebuilder::new(&batch).at(&path)?;
-            let times = batch
-                .column(EVENT_TIME)
-                .as_primitive::<TimestampMicrosecondType>();
-            for row in 0..batch.num_rows() {
-                if !in_window(filter, times, row) {
-                    continue;
-                }
-                line.clear();
-                rebuild.write_row(row, &mut line).at(&path)?;
-                line.push(b'\n');
-                out.write_all(&line).at("<output>")?;
-                summary.events += 1;
-            }
-        }
+        summary.events += for_each_event(lake, &f.path, filter, |rebuild, row| {
+            line.clear();
+            rebuild.write_row(row, &mut line).at(lake.path(&f.path))?;
+            line.push(b'\n');
+            out.write_all(&line).at("<output>")
+        })?;
     }
     out.flush().at("<output>")?;
     Ok(summary)
@@ -101,24 +118,13 @@ pub fn export_cloudtrail(lake: &Lake, filter: &LakeFilter, dir: &Path) -> Result
             f.account, f.region
         ));
         let mut body = Vec::with_capacity(f.bytes as usize * 8);
-        body.extend_from_slice(b"{\"Records\":[");
-        let mut events = 0u64;
-        for batch in read_parquet(&path, None)? {
-            let rebuild = Rebuilder::new(&batch).at(&path)?;
-            let times = batch
-                .column(EVENT_TIME)
-                .as_primitive::<TimestampMicrosecondType>();
-            for row in 0..batch.num_rows() {
-                if !in_window(filter, times, row) {
-                    continue;
-                }
-                if events > 0 {
-                    body.push(b',');
-                }
-                rebuild.write_row(row, &mut body).at(&path)?;
-                events += 1;
+        body.extend_from_slice(RECORDS_OPEN);
+        let events = for_each_event(lake, &f.path, filter, |rebuild, row| {
+            if body.len() > RECORDS_OPEN.len() {
+                body.push(b',');
             }
-        }
+            rebuild.write_row(row, &mut body).at(&path)
+        })?;
         body.extend_from_slice(b"]}");
         if events == 0 {
             continue;

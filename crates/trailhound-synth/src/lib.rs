@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+use trailhound_model::time::civil_from_days;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -117,33 +118,13 @@ fn seed_of(account: &str, slot: u64, hour: i64) -> u64 {
 
 fn time_str(micros: i64) -> String {
     let secs = micros / 1_000_000;
-    let (y, m, d) = civil(secs.div_euclid(86_400));
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     let t = secs.rem_euclid(86_400);
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         t / 3600,
         t / 60 % 60,
         t % 60
-    )
-}
-
-fn civil(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
     )
 }
 
@@ -519,7 +500,7 @@ pub fn generate(dir: &Path, opts: &SynthOptions) -> std::io::Result<SynthSummary
         }
         body.push_str("]}");
         let delivery = file_end + 5 * 60_000_000;
-        let (y, m, d) = civil(delivery.div_euclid(day_micros));
+        let (y, m, d) = civil_from_days(delivery.div_euclid(day_micros));
         let stamp = &time_str(delivery)[..16].replace(['-', ':'], "");
         let org = opts
             .organization
