@@ -16,6 +16,21 @@ fn synth(dir: &Path, seed: u64, events: u64, start_day: i64) -> trailhound_synth
     generate(dir, &opts).unwrap()
 }
 
+/// Copies each file below `root` to the same key under `AWSLogs/<org>/`, as an organization
+/// trail delivering the same events would.
+fn deliver_again_as_org_trail(root: &Path, paths: &[std::path::PathBuf], org: &str) {
+    for p in paths {
+        let rel = p
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace("AWSLogs/", &format!("AWSLogs/{org}/"));
+        let target = root.join(rel);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(p, target).unwrap();
+    }
+}
+
 #[test]
 fn reruns_convert_only_new_objects_and_twice_is_the_same() {
     let src = tempfile::tempdir().unwrap();
@@ -53,18 +68,7 @@ fn the_same_event_delivered_twice_is_stored_once_also_across_runs() {
     let made = synth(src.path(), 3, 400, 19_900);
     run(src.path(), dest.path());
     // An organization trail delivers the same files again under o-…/.
-    let org = tempfile::tempdir().unwrap();
-    for p in &made.paths {
-        let rel = p
-            .strip_prefix(src.path())
-            .unwrap()
-            .to_string_lossy()
-            .replace("AWSLogs/", "AWSLogs/o-abc123def4/");
-        let target = src.path().join(rel);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(p, target).unwrap();
-    }
-    drop(org);
+    deliver_again_as_org_trail(src.path(), &made.paths, "o-abc123def4");
     let s = run(src.path(), dest.path());
     assert_eq!((s.events_in, s.duplicates, s.events_out), (400, 400, 0));
     assert_eq!(lake_events(dest.path(), "cloudtrail").len(), 400);
@@ -242,16 +246,7 @@ fn duplicates_are_found_across_checkpoints_of_one_run() {
     let src = tempfile::tempdir().unwrap();
     let dest = tempfile::tempdir().unwrap();
     let made = synth(src.path(), 8, 300, 19_900);
-    for p in &made.paths {
-        let rel = p
-            .strip_prefix(src.path())
-            .unwrap()
-            .to_string_lossy()
-            .replace("AWSLogs/", "AWSLogs/o-zzz999/");
-        let target = src.path().join(rel);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(p, target).unwrap();
-    }
+    deliver_again_as_org_trail(src.path(), &made.paths, "o-zzz999");
     // A commit after every object: each copy meets the first one in the lake, not in memory.
     let s = run_with(
         src.path(),
