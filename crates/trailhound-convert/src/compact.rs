@@ -73,18 +73,11 @@ pub fn compact(lake: &mut Lake, filter: &LakeFilter, max_rows: u64) -> Result<Co
                 "{}/part-{version:010}-c-{seq:05}.parquet",
                 first.partition_dir()
             );
-            let w = write_parquet(&sorted, &lake.path(&format!("{staging}/{rel}")))?;
+            let file = write_like(lake, &staging, rel, &sorted, first)?;
             summary.files_before += group.len() as u64;
             summary.files_after += 1;
-            summary.rows += w.rows;
-            added.push(DataFile {
-                path: rel,
-                rows: w.rows,
-                bytes: w.bytes,
-                min_time: w.min_time,
-                max_time: w.max_time,
-                ..first.clone()
-            });
+            summary.rows += file.rows;
+            added.push(file);
             removed.extend(group.into_iter().map(|f| f.path));
         }
     }
@@ -103,6 +96,25 @@ pub fn compact(lake: &mut Lake, filter: &LakeFilter, max_rows: u64) -> Result<Co
         staging: Some(staging),
     })?;
     Ok(summary)
+}
+
+/// Writes `sorted` to `rel` in staging, as a data file of the same partition as `like`.
+fn write_like(
+    lake: &Lake,
+    staging: &str,
+    rel: String,
+    sorted: &arrow_array::RecordBatch,
+    like: &DataFile,
+) -> Result<DataFile> {
+    let w = write_parquet(sorted, &lake.path(&format!("{staging}/{rel}")))?;
+    Ok(DataFile {
+        path: rel,
+        rows: w.rows,
+        bytes: w.bytes,
+        min_time: w.min_time,
+        max_time: w.max_time,
+        ..like.clone()
+    })
 }
 
 /// The source entries that pointed at `removed` files, pointing at the `added` file of the same
@@ -170,15 +182,7 @@ pub fn retract(lake: &mut Lake, keys: &BTreeSet<String>) -> Result<u64> {
                 "{}/part-{version:010}-r-{n:05}.parquet",
                 file.partition_dir()
             );
-            let w = write_parquet(&sorted, &lake.path(&format!("{staging}/{rel}")))?;
-            added.push(DataFile {
-                path: rel,
-                rows: w.rows,
-                bytes: w.bytes,
-                min_time: w.min_time,
-                max_time: w.max_time,
-                ..file
-            });
+            added.push(write_like(lake, &staging, rel, &sorted, &file)?);
         }
     }
     let sources = remap_sources(lake, &removed, &added)
