@@ -528,6 +528,23 @@ pub fn generate(dir: &Path, opts: &SynthOptions) -> std::io::Result<SynthSummary
     Ok(summary)
 }
 
+/// The shared corpus of real CloudTrail logs that tests read in place:
+/// `$TRAILHOUND_REAL_LOGS`, else `../shared/cloudtrail-real` beside the repository. In CI it is
+/// always there, so a test that needs it fails, never skips, when it is missing.
+pub fn real_logs_dir() -> PathBuf {
+    let dir = std::env::var_os("TRAILHOUND_REAL_LOGS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cloudtrail-real")
+        });
+    assert!(
+        dir.join("AWSLogs").is_dir(),
+        "the real CloudTrail corpus is missing at {}",
+        dir.display()
+    );
+    dir
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,17 +14,7 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-pub fn real_logs_dir() -> PathBuf {
-    let dir = std::env::var_os("TRAILHOUND_REAL_LOGS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/cloudtrail-real"));
-    assert!(
-        dir.join("AWSLogs").is_dir(),
-        "the real CloudTrail corpus is missing at {}",
-        dir.display()
-    );
-    dir
-}
+pub use trailhound_synth::real_logs_dir;
 
 pub fn run(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
     bin()

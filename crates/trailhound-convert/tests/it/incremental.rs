@@ -268,3 +268,57 @@ fn duplicates_are_found_across_checkpoints_of_one_run() {
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn only_one_writer_at_a_time() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    synth(src.path(), 10, 100, 19_900);
+    let holder = Lake::open_for_write(dest.path()).unwrap();
+    let err = trailhound_convert::convert(
+        src.path(),
+        dest.path(),
+        &ConvertOptions::default(),
+        &NoProgress,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("another trailhound process is writing this lake"),
+        "{err}"
+    );
+    drop(holder);
+    assert_eq!(
+        run(src.path(), dest.path()).events_out,
+        100,
+        "the lock goes with its holder"
+    );
+}
+
+#[test]
+fn events_without_any_date_land_in_date_unknown_and_come_back() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    // A single file outside CloudTrail's layout: no key date, and events without eventTime.
+    let file = src.path().join("export.json");
+    std::fs::write(&file, br#"{"Records":[{"eventID":"a","recipientAccountId":"<acct>","awsRegion":"us-east-1","@timestamp":"x"},{"eventID":"b"}]}"#).unwrap();
+    let s = run(&file, dest.path());
+    assert_eq!(s.events_out, 2);
+    let files = parquet_files(dest.path());
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("cloudtrail/account=_acct_/region=us-east-1/date=unknown/")),
+        "{files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("cloudtrail/account=unknown/region=unknown/date=unknown/")),
+        "{files:?}"
+    );
+    let back = lake_events(dest.path(), "cloudtrail");
+    assert!(back
+        .iter()
+        .any(|e| e["@timestamp"] == "x" && e["recipientAccountId"] == "<acct>"));
+}

@@ -12,20 +12,7 @@ use serde_json::Value;
 use trailhound_convert::export::export_ndjson;
 use trailhound_convert::{convert, ConvertOptions, ConvertSummary, Lake, LakeFilter, NoProgress};
 
-/// The shared corpus of real CloudTrail logs; fails (never skips) when missing.
-pub fn real_logs_dir() -> PathBuf {
-    let dir = std::env::var_os("TRAILHOUND_REAL_LOGS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cloudtrail-real")
-        });
-    assert!(
-        dir.join("AWSLogs").is_dir(),
-        "the real CloudTrail corpus is missing at {}",
-        dir.display()
-    );
-    dir
-}
+pub use trailhound_synth::real_logs_dir;
 
 pub fn run(src: &Path, dest: &Path) -> ConvertSummary {
     run_with(
