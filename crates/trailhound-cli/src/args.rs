@@ -22,6 +22,10 @@ pub enum Command {
     Compact(CompactArgs),
     /// Rebuild CloudTrail JSON from the lake, as NDJSON or as gzipped CloudTrail log files.
     Export(ExportArgs),
+    /// Query the lake with SQL: an interactive shell, or `-c`/`-f`/standard input.
+    Sql(SqlArgs),
+    /// Look up events like `aws cloudtrail lookup-events`, from the lake and without its 90 days.
+    Lookup(LookupArgs),
 }
 
 /// `--since`, `--from`, `--until`.
@@ -127,6 +131,103 @@ pub struct ExportArgs {
     /// Export the Insights dataset instead of events.
     #[arg(long)]
     pub insights: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// Aligned columns, wide values cut with …
+    Table,
+    Csv,
+    Tsv,
+    /// One JSON array of row objects.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// A Parquet file (needs --output).
+    Parquet,
+}
+
+/// The engine's options shared by `sql` and `lookup`.
+#[derive(Debug, Args, Clone)]
+pub struct EngineArgs {
+    /// Memory for query operators (sorts, joins, aggregations spill to disk beyond it): 2G, 512M.
+    #[arg(long, value_parser = parse_size)]
+    pub memory_limit: Option<u64>,
+    /// Worker threads [default: all cores].
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct SqlArgs {
+    /// The lake (or use --lake / TRAILHOUND_LAKE).
+    pub lake_pos: Option<PathBuf>,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    /// Also query raw CloudTrail logs below this folder as the table `cloudtrail_raw`.
+    #[arg(long, value_name = "DIR")]
+    pub raw: Option<PathBuf>,
+    /// Run this SQL and exit (repeatable; each may hold several statements).
+    #[arg(long = "command", short = 'c', value_name = "SQL")]
+    pub commands: Vec<String>,
+    /// Run the SQL in this file and exit (repeatable).
+    #[arg(long = "file", short = 'f', value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Result format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Write results to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Most rows a table shows (the total is still given); 0 for all.
+    #[arg(long, default_value_t = 100)]
+    pub max_rows: usize,
+    /// Widest a table cell gets before it is cut with …
+    #[arg(long, default_value_t = 60)]
+    pub max_width: usize,
+    /// Print how long each statement took (on standard error).
+    #[arg(long)]
+    pub timing: bool,
+    /// Limit the tables to events in this window (as if every query said so).
+    #[command(flatten)]
+    pub window: WindowArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LookupArgs {
+    /// The lake (or use --lake / TRAILHOUND_LAKE).
+    pub lake_pos: Option<PathBuf>,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    /// AttributeKey=KEY,AttributeValue=VALUE, as the AWS CLI takes it (repeatable: all must
+    /// match). Keys: EventId, EventName, ReadOnly, Username, ResourceType, ResourceName,
+    /// EventSource, AccessKeyId.
+    #[arg(long = "lookup-attributes", value_name = "ATTR", num_args = 1..)]
+    pub attributes: Vec<String>,
+    /// Events at or after this time (2024-07-30, 2024-07-30T12:00:00Z).
+    #[arg(long, value_name = "TIME")]
+    pub start_time: Option<String>,
+    /// Events before this time.
+    #[arg(long, value_name = "TIME")]
+    pub end_time: Option<String>,
+    /// Most events returned, newest first.
+    #[arg(long, value_name = "N")]
+    pub max_results: Option<usize>,
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// json (like the AWS CLI) or table.
+    #[arg(long, value_enum, default_value = "json")]
+    pub output: LookupOutput,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum LookupOutput {
+    Json,
+    Table,
 }
 
 /// `512M`, `2G`, `1048576`.

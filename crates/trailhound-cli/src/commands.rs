@@ -24,10 +24,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Convert(a) => run_convert(a),
         Command::Compact(a) => run_compact(a),
         Command::Export(a) => run_export(a),
+        Command::Sql(a) => crate::sql::run_sql(a),
+        Command::Lookup(a) => crate::lookup::run_lookup(a),
     }
 }
 
-fn window(w: &WindowArgs) -> Result<TimeWindow> {
+pub fn window(w: &WindowArgs) -> Result<TimeWindow> {
     Ok(TimeWindow::from_args(
         w.since.as_deref(),
         w.from.as_deref(),
@@ -36,12 +38,18 @@ fn window(w: &WindowArgs) -> Result<TimeWindow> {
     )?)
 }
 
-/// The lake: the positional argument, else `--lake` / `TRAILHOUND_LAKE`, else the config file.
-fn lake_path(positional: Option<PathBuf>, flag: LakeArg) -> Result<PathBuf> {
+/// The lake if one is named: the positional argument, else `--lake` / `TRAILHOUND_LAKE`, else
+/// the config file.
+pub fn lake_path_opt(positional: Option<PathBuf>, flag: LakeArg) -> Result<Option<PathBuf>> {
     if let Some(p) = positional.or(flag.lake) {
-        return Ok(p);
+        return Ok(Some(p));
     }
-    match crate::config::load()?.lake {
+    Ok(crate::config::load()?.lake)
+}
+
+/// The lake, which must be named somewhere (see [`lake_path_opt`]).
+pub fn lake_path(positional: Option<PathBuf>, flag: LakeArg) -> Result<PathBuf> {
+    match lake_path_opt(positional, flag)? {
         Some(p) => Ok(p),
         None => bail!(
             "no lake given: pass it as an argument, with --lake, set TRAILHOUND_LAKE, or set lake in {}",

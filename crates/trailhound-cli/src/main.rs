@@ -4,7 +4,10 @@
 mod args;
 mod commands;
 mod config;
+mod lookup;
 mod progress;
+mod repl;
+mod sql;
 
 use std::process::ExitCode;
 

@@ -535,7 +535,7 @@ impl Worker<'_> {
 
 /// Decompresses a gzip object into `buf` (reused across objects, so its pages stay mapped), or
 /// passes plain JSON through; `Err` is the quarantine reason.
-fn inflate<'a>(
+pub fn inflate<'a>(
     key: &str,
     bytes: &'a [u8],
     buf: &'a mut Vec<u8>,
@@ -560,6 +560,30 @@ fn inflate<'a>(
     } else {
         Ok(bytes)
     }
+}
+
+/// The partition (account, region, date) of one event, by the rules of [`split_by_partition`].
+pub fn partition_of(
+    info: Option<&KeyInfo>,
+    account: Option<&str>,
+    region: Option<&str>,
+    time: Option<i64>,
+) -> (String, String, String) {
+    let (account, region) = match info {
+        Some(i) => (i.account.as_str(), i.region.as_str()),
+        None => (account.unwrap_or(""), region.unwrap_or("")),
+    };
+    let date = match time {
+        Some(t) => date_of(t),
+        None => info
+            .and_then(|i| i.date.clone())
+            .unwrap_or_else(|| "unknown".into()),
+    };
+    (
+        sanitize_partition_value(account),
+        sanitize_partition_value(region),
+        date,
+    )
 }
 
 /// Groups the rows of a decoded file by partition. Account and region come from the key when it

@@ -1,0 +1,203 @@
+//! The engine: a DataFusion session with trailhound's tables, functions and dialect coercions,
+//! configured for CloudTrail lakes (lazy footers, filter pushdown into Parquet, optional memory
+//! limit with spilling).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::view::ViewTable;
+use datafusion::catalog::{MemTable, TableProvider};
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::common::ScalarValue;
+use datafusion::datasource::provider_as_source;
+use datafusion::logical_expr::LogicalPlanBuilder;
+use datafusion::prelude::{col, lit, DataFrame, SessionConfig, SessionContext};
+use datafusion::sql::parser::DFParser;
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+
+use trailhound_convert::TimeWindow;
+
+use crate::error::{QueryError, Result};
+use crate::lake_table::{table_schema, LakeTable};
+use crate::raw_table::RawTable;
+
+/// What the engine reads and how.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// The lake: a folder written by `trailhound convert`.
+    pub lake: Option<PathBuf>,
+    /// A folder of raw CloudTrail logs, queried as `cloudtrail_raw`.
+    pub raw: Option<PathBuf>,
+    /// Memory for query operators; sorts, joins and aggregations spill to disk beyond it.
+    pub memory_limit: Option<usize>,
+    /// Threads [default: all cores].
+    pub threads: Option<usize>,
+    /// Only events in this window are visible in `cloudtrail` and `cloudtrail_raw`.
+    pub window: TimeWindow,
+}
+
+/// One result set.
+#[derive(Debug, Clone)]
+pub struct QueryOutput {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryOutput {
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(|b| b.num_rows()).sum()
+    }
+}
+
+/// A query session over one lake (and optionally a raw folder).
+pub struct Engine {
+    ctx: SessionContext,
+    tables: Vec<String>,
+}
+
+/// The tables of a lake, by dataset folder.
+const DATASETS: [(&str, &str); 2] = [("cloudtrail", "cloudtrail"), ("insights", "insights")];
+
+impl Engine {
+    pub fn new(opts: &EngineOptions) -> Result<Engine> {
+        let mut config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_collect_statistics(false);
+        if let Some(t) = opts.threads {
+            config = config.with_target_partitions(t.max(1));
+        }
+        let options = config.options_mut();
+        // Late materialisation: decode the wide JSON columns only for rows that pass the filters.
+        options.execution.parquet.pushdown_filters = true;
+        options.execution.parquet.reorder_filters = true;
+        options.sql_parser.enable_ident_normalization = true;
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(limit) = opts.memory_limit {
+            runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
+        }
+        let runtime = runtime.build_arc()?;
+        let mut state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .with_analyzer_rules(crate::coerce::analyzer_rules())
+            .build();
+        crate::functions::register_all(&mut state)?;
+        let ctx = SessionContext::new_with_state(state);
+        let mut engine = Engine {
+            ctx,
+            tables: Vec::new(),
+        };
+        if let Some(lake) = &opts.lake {
+            engine.register_lake(lake, &opts.window)?;
+        }
+        if let Some(raw) = &opts.raw {
+            engine.register(
+                "cloudtrail_raw",
+                Arc::new(RawTable::new(raw.clone())?),
+                &opts.window,
+            )?;
+        }
+        Ok(engine)
+    }
+
+    /// Registers a table; with a time window, as a view over the table filtered to the window
+    /// (the filter then prunes like any other).
+    fn register(
+        &mut self,
+        name: &str,
+        table: Arc<dyn TableProvider>,
+        window: &TimeWindow,
+    ) -> Result<()> {
+        if window.is_unbounded() {
+            self.ctx.register_table(name, table)?;
+        } else {
+            let mut cond = lit(true);
+            if let Some(f) = window.from {
+                cond = cond.and(col("eventtime").gt_eq(lit(time_literal(f))));
+            }
+            if let Some(u) = window.until {
+                cond = cond.and(col("eventtime").lt(lit(time_literal(u))));
+            }
+            let view = LogicalPlanBuilder::scan(name, provider_as_source(table), None)?
+                .filter(cond)?
+                .build()?;
+            self.ctx
+                .register_table(name, Arc::new(ViewTable::new(view, None)))?;
+        }
+        self.tables.push(name.to_string());
+        Ok(())
+    }
+
+    fn register_lake(&mut self, lake: &Path, window: &TimeWindow) -> Result<()> {
+        let not_lake = |reason: &str| QueryError::Location {
+            location: lake.display().to_string(),
+            reason: reason.to_string(),
+        };
+        let meta = std::fs::metadata(lake).map_err(|e| not_lake(&e.to_string()))?;
+        if !meta.is_dir() {
+            return Err(not_lake("not a folder"));
+        }
+        let is_lake = lake.join("_trailhound").is_dir()
+            || DATASETS.iter().any(|(_, d)| lake.join(d).is_dir());
+        if !is_lake {
+            return Err(not_lake(
+                "not a trailhound lake (no cloudtrail/ or _trailhound/ inside); make one with `trailhound convert SRC DEST`",
+            ));
+        }
+        let root = std::fs::canonicalize(lake).map_err(|e| not_lake(&e.to_string()))?;
+        for (table, dataset) in DATASETS {
+            let dir = root.join(dataset);
+            let provider: Arc<dyn TableProvider> = if dir.is_dir() {
+                let url = format!("file://{}/", dir.display());
+                Arc::new(LakeTable::new(&url)?)
+            } else {
+                // An empty dataset is an empty table, not an unknown one.
+                Arc::new(MemTable::try_new(table_schema(), vec![vec![]])?)
+            };
+            self.register(table, provider, window)?;
+        }
+        Ok(())
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// The tables trailhound registered.
+    pub fn tables(&self) -> &[String] {
+        &self.tables
+    }
+
+    /// Plans every statement of `sql` (separated by `;`) into data frames, in order.
+    pub async fn plan(&self, sql: &str) -> Result<Vec<DataFrame>> {
+        let statements = DFParser::parse_sql_with_dialect(sql, &GenericDialect {})?;
+        let state = self.ctx.state();
+        let mut out = Vec::with_capacity(statements.len());
+        for mut statement in statements {
+            crate::dialect::rewrite(&mut statement);
+            let plan = state.statement_to_plan(statement).await?;
+            out.push(self.ctx.execute_logical_plan(plan).await?);
+        }
+        Ok(out)
+    }
+
+    /// Runs every statement of `sql` and collects the results.
+    pub async fn run(&self, sql: &str) -> Result<Vec<QueryOutput>> {
+        let mut out = Vec::new();
+        for df in self.plan(sql).await? {
+            let schema = Arc::new(df.schema().as_arrow().clone());
+            let batches = df.collect().await?;
+            out.push(QueryOutput { schema, batches });
+        }
+        Ok(out)
+    }
+}
+
+fn time_literal(micros: i64) -> ScalarValue {
+    ScalarValue::TimestampMicrosecond(Some(micros), Some("UTC".into()))
+}

@@ -1,0 +1,51 @@
+//! SQL functions trailhound adds to DataFusion, all plain scalar UDFs so that any DataFusion-based
+//! engine (Ballista included) can register them too:
+//! - JSON access on the JSON-text columns from datafusion-functions-json (`json_get_str`, `->>`…);
+//! - Trino/Athena/CloudTrail Lake shims ([`trino`]) so that queries brought from there run as is;
+//! - CloudTrail helpers ([`helpers`]): ARN parts, IP in CIDR, a principal's display name.
+
+pub mod helpers;
+pub mod jsonpath;
+pub mod trino;
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::execution::FunctionRegistry;
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+
+/// Registers every trailhound function (and the JSON library's) into a registry.
+pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
+    datafusion_functions_json::register_all(registry)?;
+    for udf in all_udfs() {
+        registry.register_udf(udf)?;
+    }
+    Ok(())
+}
+
+/// trailhound's own functions, for registering elsewhere.
+pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
+    let mut v = trino::udfs();
+    v.extend(helpers::udfs());
+    v
+}
+
+/// Applies an array kernel to a function's arguments, keeping a scalar result scalar.
+pub(crate) fn map_arrays(
+    args: &[ColumnarValue],
+    rows: usize,
+    f: impl FnOnce(&[ArrayRef]) -> Result<ArrayRef>,
+) -> Result<ColumnarValue> {
+    let all_scalar = args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+    let arrays: Vec<ArrayRef> = args
+        .iter()
+        .map(|a| a.to_array(if all_scalar { 1 } else { rows }))
+        .collect::<Result<_>>()?;
+    let out = f(&arrays)?;
+    if all_scalar && out.len() == 1 {
+        Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?))
+    } else {
+        Ok(ColumnarValue::Array(out))
+    }
+}

@@ -1,0 +1,27 @@
+//! The trailhound query engine: DataFusion over the lake `convert` writes (`cloudtrail`,
+//! `insights`) and over raw log folders (`cloudtrail_raw`), with the functions and coercions
+//! Athena and CloudTrail Lake queries need, and result formatting for the CLI.
+//!
+//! Everything registered here is a plain DataFusion table provider or scalar UDF, so the same
+//! lake and SQL run on any DataFusion-based engine.
+
+mod coerce;
+mod dialect;
+pub mod engine;
+pub mod error;
+pub mod functions;
+pub mod lake_table;
+pub mod output;
+pub mod prune;
+pub mod raw_table;
+
+pub use engine::{Engine, EngineOptions, QueryOutput};
+pub use error::{QueryError, Result};
+
+/// Arrow, as the engine uses it (for callers building or reading results).
+pub use datafusion::arrow;
+
+/// SQL keywords, for completion.
+pub fn sqlparser_keywords() -> &'static [&'static str] {
+    datafusion::sql::sqlparser::keywords::ALL_KEYWORDS
+}
