@@ -1,4 +1,74 @@
+//! `trailhound lookup`: `aws cloudtrail lookup-events`, answered from the lake.
+
+use std::io::Write;
 use std::process::ExitCode;
-pub fn run_lookup(_a: crate::args::LookupArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("lookup: in progress")
+
+use anyhow::{Context, Result};
+use trailhound_convert::window::parse_instant;
+use trailhound_query::lookup::{lookup, parse_attribute, to_aws_events, Lookup};
+use trailhound_query::output::{write_text, Format, TableStyle};
+use trailhound_query::QueryOutput;
+
+use crate::args::{LookupArgs, LookupOutput};
+use crate::commands::lake_path;
+use crate::sql::{open_engine, runtime};
+
+pub fn run_lookup(a: LookupArgs) -> Result<ExitCode> {
+    let lake = lake_path(a.lake_pos.clone(), a.lake.clone())?;
+    let mut l = Lookup {
+        max_results: a.max_results,
+        ..Default::default()
+    };
+    for attr in &a.attributes {
+        l.attributes
+            .push(parse_attribute(attr).map_err(anyhow::Error::msg)?);
+    }
+    l.start = a
+        .start_time
+        .as_deref()
+        .map(parse_instant)
+        .transpose()
+        .context("--start-time")?;
+    l.end = a
+        .end_time
+        .as_deref()
+        .map(parse_instant)
+        .transpose()
+        .context("--end-time")?;
+    let rt = runtime()?;
+    let _guard = rt.enter();
+    let engine = open_engine(Some(lake), None, &a.window, &a.engine)?;
+    let batches = rt.block_on(lookup(&engine, &l))?;
+    let mut out = std::io::stdout().lock();
+    match a.output {
+        LookupOutput::Json => {
+            let v = to_aws_events(&batches)?;
+            serde_json::to_writer_pretty(&mut out, &v)?;
+            writeln!(out)?;
+        }
+        LookupOutput::Table => {
+            let sql_cols = ["eventtime", "eventname", "eventsource", "readonly", "eventid"];
+            let mut shown = Vec::new();
+            let mut schema = None;
+            for b in &batches {
+                let idx: Vec<usize> = sql_cols
+                    .iter()
+                    .filter_map(|c| b.schema().index_of(c).ok())
+                    .collect();
+                let p = b.project(&idx)?;
+                schema = Some(p.schema());
+                shown.push(p);
+            }
+            if let Some(schema) = schema {
+                let result = QueryOutput {
+                    schema,
+                    batches: shown,
+                };
+                write_text(&mut out, &result, Format::Table, &TableStyle::default())?;
+            } else {
+                writeln!(out, "(0 rows)")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -1,8 +1,8 @@
 //! Coercions that queries from Athena and CloudTrail Lake rely on, applied before DataFusion's
 //! own type coercion:
 //! - Athena declares every column a string: `readonly = 'false'` compares a boolean with text,
-//!   and `eventtime LIKE '2024-08-01%'` or `substr(eventtime, 1, 10)` treat the time as its
-//!   CloudTrail text (`2024-08-01T12:00:00Z`);
+//!   and `eventtime LIKE '2024-08-01%'` treats the time as its CloudTrail text
+//!   (`2024-08-01T12:00:00Z`; string functions on it are rewritten in [`crate::dialect`]);
 //! - Lake declares `sessionCredentialFromConsole` a boolean, which CloudTrail writes as text:
 //!   `sessioncredentialfromconsole = true` compares text with a boolean.
 
@@ -23,24 +23,6 @@ pub fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
     rules.extend(Analyzer::new().rules);
     rules
 }
-
-/// String functions that Athena users apply to `eventtime` (a string there).
-const TEXT_FUNCTIONS: &[&str] = &[
-    "substr",
-    "substring",
-    "left",
-    "right",
-    "strpos",
-    "split_part",
-    "starts_with",
-    "lower",
-    "upper",
-    "length",
-    "regexp_like",
-    "regexp_extract",
-    "regexp_replace",
-    "concat",
-];
 
 #[derive(Debug)]
 struct DialectCoercion;
@@ -73,23 +55,6 @@ fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 expr: Box::new(as_text(*like.expr)),
                 ..like
             })))
-        }
-        Expr::ScalarFunction(f)
-            if TEXT_FUNCTIONS.contains(&f.func.name())
-                && f.args.iter().any(|a| matches!(ty(a), Some(DataType::Timestamp(..)))) =>
-        {
-            let args = f
-                .args
-                .into_iter()
-                .map(|a| {
-                    if matches!(ty(&a), Some(DataType::Timestamp(..))) {
-                        as_text(a)
-                    } else {
-                        a
-                    }
-                })
-                .collect();
-            Ok(Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(f.func, args))))
         }
         other => Ok(Transformed::no(other)),
     }

@@ -8,13 +8,21 @@ pub type Result<T, E = QueryError> = std::result::Result<T, E>;
 pub enum QueryError {
     /// The SQL could not be parsed, planned or run.
     #[error("{}", describe(.0))]
-    Sql(#[from] DataFusionError),
+    Sql(DataFusionError),
     /// The lake (or raw folder) is not usable.
     #[error("{location}: {reason}")]
     Location { location: String, reason: String },
     /// Writing results failed.
     #[error("{0}")]
     Output(String),
+}
+
+// Not `#[from]`: DataFusion's error is not exposed as a source, so that the CLI's one line is
+// the tidy message alone and not followed by the nested chain it was made from.
+impl From<DataFusionError> for QueryError {
+    fn from(e: DataFusionError) -> Self {
+        QueryError::Sql(e)
+    }
 }
 
 /// DataFusion's message without the nesting of wrapper variants, with the SQL position when the
@@ -39,7 +47,7 @@ pub fn describe(e: &DataFusionError) -> String {
         DataFusionError::ParquetError(e) => e.to_string(),
         other => other.to_string(),
     };
-    let msg = msg.trim().replace('\n', " ");
+    let msg = tidy(&msg);
     match position {
         Some(p) if !msg.contains("Line:") => format!("{msg}{p}"),
         _ => msg,
@@ -48,4 +56,20 @@ pub fn describe(e: &DataFusionError) -> String {
 
 fn strip_parser(s: &str) -> String {
     s.trim_start_matches("sql parser error: ").to_string()
+}
+
+/// Keeps the part of a message a user needs: for an unmatched function, the call and the
+/// signatures it has; else the first line.
+fn tidy(msg: &str) -> String {
+    if let Some(i) = msg.find("No function matches the given name and argument types") {
+        let rest = &msg[i..];
+        let end = rest.find(": Error during planning").unwrap_or(rest.len());
+        return rest[..end].split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    let first = msg.trim().lines().next().unwrap_or("").trim();
+    first
+        .split(". This issue was likely caused by a bug")
+        .next()
+        .unwrap_or(first)
+        .to_string()
 }

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod error;
 pub mod functions;
 pub mod lake_table;
+pub mod lookup;
 pub mod output;
 pub mod prune;
 pub mod raw_table;
