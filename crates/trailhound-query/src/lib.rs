@@ -15,6 +15,7 @@ pub mod lookup;
 pub mod output;
 pub mod prune;
 pub mod raw_table;
+pub mod stats;
 
 pub use engine::{Engine, EngineOptions, QueryOutput};
 pub use error::{QueryError, Result};

@@ -219,6 +219,19 @@ fn write_json(
     Ok(())
 }
 
+/// Every row as display text (nested values as JSON, NULL as `NULL`): for tests and tools.
+pub fn text_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>> {
+    let mut rows = Vec::new();
+    for b in batches {
+        let b = nested_as_json(b)?;
+        let cells = cell_strings(&b)?;
+        for r in 0..b.num_rows() {
+            rows.push(cells.iter().map(|c| c[r].clone()).collect());
+        }
+    }
+    Ok(rows)
+}
+
 /// Every cell of a batch as display text, per column.
 fn cell_strings(b: &RecordBatch) -> Result<Vec<Vec<String>>> {
     let opts = format_options();
