@@ -47,7 +47,13 @@ pub fn run_lookup(a: LookupArgs) -> Result<ExitCode> {
             writeln!(out)?;
         }
         LookupOutput::Table => {
-            let sql_cols = ["eventtime", "eventname", "eventsource", "readonly", "eventid"];
+            let sql_cols = [
+                "eventtime",
+                "eventname",
+                "eventsource",
+                "readonly",
+                "eventid",
+            ];
             let mut shown = Vec::new();
             let mut schema = None;
             for b in &batches {

@@ -46,11 +46,57 @@ const META_COMMANDS: &[&str] = &["\\d", "\\timing", "\\format", "\\x", "\\?", "\
 
 /// Keywords shown in bold when typed.
 const HIGHLIGHT_KEYWORDS: &[&str] = &[
-    "select", "from", "where", "group", "by", "order", "limit", "and", "or", "not", "as", "on",
-    "join", "left", "right", "inner", "outer", "cross", "union", "all", "distinct", "having",
-    "with", "case", "when", "then", "else", "end", "in", "is", "null", "like", "ilike", "between",
-    "asc", "desc", "count", "create", "view", "explain", "analyze", "interval", "over", "partition",
-    "unnest", "true", "false", "exists", "show", "describe", "set",
+    "select",
+    "from",
+    "where",
+    "group",
+    "by",
+    "order",
+    "limit",
+    "and",
+    "or",
+    "not",
+    "as",
+    "on",
+    "join",
+    "left",
+    "right",
+    "inner",
+    "outer",
+    "cross",
+    "union",
+    "all",
+    "distinct",
+    "having",
+    "with",
+    "case",
+    "when",
+    "then",
+    "else",
+    "end",
+    "in",
+    "is",
+    "null",
+    "like",
+    "ilike",
+    "between",
+    "asc",
+    "desc",
+    "count",
+    "create",
+    "view",
+    "explain",
+    "analyze",
+    "interval",
+    "over",
+    "partition",
+    "unnest",
+    "true",
+    "false",
+    "exists",
+    "show",
+    "describe",
+    "set",
 ];
 
 /// Where the history lives: `$TRAILHOUND_HISTORY`, else the user's state directory.
@@ -83,7 +129,9 @@ impl SqlHelper {
             words.insert((*m).to_string());
         }
         for t in table_names(engine, rt) {
-            if let Ok(Some(p)) = rt.block_on(engine.context().table_provider(t.as_str())).map(Some)
+            if let Ok(Some(p)) = rt
+                .block_on(engine.context().table_provider(t.as_str()))
+                .map(Some)
             {
                 column_paths("", p.schema().fields(), &mut words);
             }
@@ -118,7 +166,9 @@ fn table_names(engine: &Engine, rt: &tokio::runtime::Runtime) -> Vec<String> {
             for b in r.batches {
                 if let Some(c) = b.column(0).as_any().downcast_ref::<StringArray>() {
                     names.extend(c.iter().flatten().map(str::to_string));
-                } else if let Ok(c) = trailhound_query::arrow::compute::cast(b.column(0), &DataType::Utf8) {
+                } else if let Ok(c) =
+                    trailhound_query::arrow::compute::cast(b.column(0), &DataType::Utf8)
+                {
                     if let Some(c) = c.as_any().downcast_ref::<StringArray>() {
                         names.extend(c.iter().flatten().map(str::to_string));
                     }
@@ -131,7 +181,12 @@ fn table_names(engine: &Engine, rt: &tokio::runtime::Runtime) -> Vec<String> {
 
 impl Completer for SqlHelper {
     type Candidate = String;
-    fn complete(&self, line: &str, pos: usize, _: &Context<'_>) -> rustyline::Result<(usize, Vec<String>)> {
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<String>)> {
         let before = &line[..pos];
         let start = before
             .char_indices()
@@ -149,7 +204,13 @@ impl Completer for SqlHelper {
             .words
             .iter()
             .filter(|w| w.starts_with(&lower) && w.as_str() != lower)
-            .map(|w| if upper { w.to_ascii_uppercase() } else { w.clone() })
+            .map(|w| {
+                if upper {
+                    w.to_ascii_uppercase()
+                } else {
+                    w.clone()
+                }
+            })
             .collect();
         Ok((start, candidates))
     }
@@ -163,7 +224,11 @@ impl Highlighter for SqlHelper {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
         Cow::Owned(highlight_sql(line))
     }
-    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(&'s self, prompt: &'p str, _default: bool) -> Cow<'b, str> {
+    fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
+        &'s self,
+        prompt: &'p str,
+        _default: bool,
+    ) -> Cow<'b, str> {
         Cow::Owned(format!("\x1b[1;36m{prompt}\x1b[0m"))
     }
     fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
@@ -261,21 +326,30 @@ struct Session {
     timing: bool,
 }
 
-pub fn run(rt: tokio::runtime::Runtime, engine: Engine, printer: Printer, timing: bool) -> Result<ExitCode> {
+pub fn run(
+    rt: tokio::runtime::Runtime,
+    engine: Engine,
+    printer: Printer,
+    timing: bool,
+) -> Result<ExitCode> {
     let config = Config::builder()
         .history_ignore_space(true)
         .max_history_size(10_000)?
         .completion_type(CompletionType::List)
         .auto_add_history(false)
         .build();
-    let mut rl: Editor<SqlHelper, rustyline::history::DefaultHistory> = Editor::with_config(config)?;
+    let mut rl: Editor<SqlHelper, rustyline::history::DefaultHistory> =
+        Editor::with_config(config)?;
     rl.set_helper(Some(SqlHelper::new(&engine, &rt)));
     let history = history_path();
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
     let mut session = Session { printer, timing };
-    println!("trailhound {} — SQL over CloudTrail. \\? for help, \\q to quit.", env!("CARGO_PKG_VERSION"));
+    println!(
+        "trailhound {} — SQL over CloudTrail. \\? for help, \\q to quit.",
+        env!("CARGO_PKG_VERSION")
+    );
     loop {
         match rl.readline(PROMPT) {
             Ok(line) => {
@@ -283,8 +357,12 @@ pub fn run(rt: tokio::runtime::Runtime, engine: Engine, printer: Printer, timing
                 if text.is_empty() {
                     continue;
                 }
-                let _ = rl.add_history_entry(text);
-                if let Some(h) = &history {
+                // Leaving is not worth recalling.
+                let quit = matches!(text, "\\q" | "\\quit");
+                if !quit {
+                    let _ = rl.add_history_entry(text);
+                }
+                if let Some(h) = history.as_ref().filter(|_| !quit) {
                     if let Some(dir) = h.parent() {
                         let _ = std::fs::create_dir_all(dir);
                     }
@@ -336,7 +414,12 @@ fn run_statements(sql: &str, engine: &Engine, rt: &tokio::runtime::Runtime, s: &
 }
 
 /// Runs a meta command; false means quit.
-fn meta_command(meta: &str, engine: &Engine, rt: &tokio::runtime::Runtime, s: &mut Session) -> bool {
+fn meta_command(
+    meta: &str,
+    engine: &Engine,
+    rt: &tokio::runtime::Runtime,
+    s: &mut Session,
+) -> bool {
     let mut parts = meta.split_whitespace();
     let cmd = parts.next().unwrap_or("");
     let arg = parts.next();
@@ -429,7 +512,10 @@ fn type_name(t: &DataType) -> String {
 
 fn string_table(names: &[&str], columns: Vec<Vec<String>>) -> QueryOutput {
     let schema = Arc::new(Schema::new(
-        names.iter().map(|n| Field::new(*n, DataType::Utf8, false)).collect::<Vec<_>>(),
+        names
+            .iter()
+            .map(|n| Field::new(*n, DataType::Utf8, false))
+            .collect::<Vec<_>>(),
     ));
     let arrays: Vec<ArrayRef> = columns
         .into_iter()

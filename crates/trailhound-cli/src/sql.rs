@@ -137,7 +137,10 @@ pub fn run_sql(a: SqlArgs) -> Result<ExitCode> {
             for df in engine.plan(&script).await? {
                 let start = Instant::now();
                 let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-                let batches = df.collect().await.map_err(trailhound_query::QueryError::from)?;
+                let batches = df
+                    .collect()
+                    .await
+                    .map_err(trailhound_query::QueryError::from)?;
                 let result = QueryOutput { schema, batches };
                 printer.print(&result)?;
                 if a.timing {

@@ -15,7 +15,9 @@ pub mod source;
 pub mod window;
 pub mod writer;
 
-pub use convert::{convert, inflate, partition_of, ConvertOptions, ConvertSummary, NoProgress, Progress};
+pub use convert::{
+    convert, inflate, partition_of, ConvertOptions, ConvertSummary, NoProgress, Progress,
+};
 pub use error::{Error, Result};
 pub use lake::{Lake, LakeFilter};
 pub use source::SourceFilter;

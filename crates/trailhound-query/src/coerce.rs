@@ -39,7 +39,9 @@ fn as_text(e: Expr) -> Expr {
 fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     let ty = |e: &Expr| e.get_type(schema).ok();
     match e {
-        Expr::BinaryExpr(BinaryExpr { left, op, right }) if op.supports_propagation() || is_comparison(&op) => {
+        Expr::BinaryExpr(BinaryExpr { left, op, right })
+            if op.supports_propagation() || is_comparison(&op) =>
+        {
             match (ty(&left), ty(&right)) {
                 (Some(DataType::Boolean), Some(t)) if is_text(&t) => Ok(Transformed::yes(
                     Expr::BinaryExpr(BinaryExpr::new(left, op, Box::new(cast_bool(*right)))),
@@ -47,7 +49,11 @@ fn rewrite(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
                 (Some(t), Some(DataType::Boolean)) if is_text(&t) => Ok(Transformed::yes(
                     Expr::BinaryExpr(BinaryExpr::new(Box::new(cast_bool(*left)), op, right)),
                 )),
-                _ => Ok(Transformed::no(Expr::BinaryExpr(BinaryExpr { left, op, right }))),
+                _ => Ok(Transformed::no(Expr::BinaryExpr(BinaryExpr {
+                    left,
+                    op,
+                    right,
+                }))),
             }
         }
         Expr::Like(like) if matches!(ty(&like.expr), Some(DataType::Timestamp(..))) => {

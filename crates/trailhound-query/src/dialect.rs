@@ -49,9 +49,7 @@ pub fn rewrite(statement: &mut DFStatement) {
     let aliases = unnest.aliases;
     let _ = visit_expressions_mut(s.as_mut(), |e| {
         match e {
-            Expr::CompoundFieldAccess { root, access_chain } => {
-                field_of_result(root, access_chain)
-            }
+            Expr::CompoundFieldAccess { root, access_chain } => field_of_result(root, access_chain),
             Expr::CompoundIdentifier(parts)
                 if parts.len() >= 2 && aliases.contains(&parts[0].value.to_ascii_lowercase()) =>
             {
@@ -119,20 +117,20 @@ fn eventtime_as_text(f: &mut Function) {
 }
 
 fn to_iso8601(inner: Expr) -> Expr {
-                Expr::Function(Function {
-                    name: ObjectName::from(vec![Ident::new("to_iso8601")]),
-                    uses_odbc_syntax: false,
-                    parameters: FunctionArguments::None,
-                    args: FunctionArguments::List(datafusion::sql::sqlparser::ast::FunctionArgumentList {
-                        duplicate_treatment: None,
-                        args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(inner))],
-                        clauses: vec![],
-                    }),
-                    filter: None,
-                    null_treatment: None,
-                    over: None,
-                    within_group: vec![],
-                })
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new("to_iso8601")]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(datafusion::sql::sqlparser::ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(inner))],
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
 }
 
 /// Turns `CROSS JOIN UNNEST(…) AS alias (column)` into a derived table; remembers the aliases.

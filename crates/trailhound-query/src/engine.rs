@@ -9,11 +9,11 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::view::ViewTable;
 use datafusion::catalog::{MemTable, TableProvider};
+use datafusion::common::ScalarValue;
+use datafusion::datasource::provider_as_source;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::SessionStateBuilder;
-use datafusion::common::ScalarValue;
-use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::LogicalPlanBuilder;
 use datafusion::prelude::{col, lit, DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::DFParser;
@@ -87,7 +87,8 @@ impl Engine {
             .with_analyzer_rules(crate::coerce::analyzer_rules())
             .build();
         crate::functions::register_all(&mut state)?;
-        let ctx = SessionContext::new_with_state(state);
+        // `SELECT … FROM 'results.parquet'` reads other files too.
+        let ctx = SessionContext::new_with_state(state).enable_url_table();
         let mut engine = Engine {
             ctx,
             tables: Vec::new(),

@@ -28,9 +28,10 @@ impl From<DataFusionError> for QueryError {
 /// DataFusion's message without the nesting of wrapper variants, with the SQL position when the
 /// error has one.
 pub fn describe(e: &DataFusionError) -> String {
-    let position = e.diagnostic().and_then(|d| d.span).map(|s| {
-        format!(" (at line {}, column {})", s.start.line, s.start.column)
-    });
+    let position = e
+        .diagnostic()
+        .and_then(|d| d.span)
+        .map(|s| format!(" (at line {}, column {})", s.start.line, s.start.column));
     let root = e.find_root();
     let msg = match root {
         DataFusionError::SQL(p, _) => format!("syntax error: {}", strip_parser(&p.to_string())),
@@ -39,9 +40,9 @@ pub fn describe(e: &DataFusionError) -> String {
         | DataFusionError::NotImplemented(m)
         | DataFusionError::Configuration(m) => m.clone(),
         DataFusionError::SchemaError(s, _) => s.to_string(),
-        DataFusionError::ResourcesExhausted(m) => format!(
-            "out of memory for this query ({m}); raise --memory-limit or narrow the query"
-        ),
+        DataFusionError::ResourcesExhausted(m) => {
+            format!("out of memory for this query ({m}); raise --memory-limit or narrow the query")
+        }
         DataFusionError::External(e) => e.to_string(),
         DataFusionError::ArrowError(e, _) => e.to_string(),
         DataFusionError::ParquetError(e) => e.to_string(),

@@ -95,7 +95,10 @@ pub struct Lookup {
 }
 
 fn time_lit(t: i64) -> Expr {
-    lit(ScalarValue::TimestampMicrosecond(Some(t), Some("UTC".into())))
+    lit(ScalarValue::TimestampMicrosecond(
+        Some(t),
+        Some("UTC".into()),
+    ))
 }
 
 fn user(field: &str) -> Expr {
@@ -120,7 +123,9 @@ fn condition(key: AttributeKey, v: &str) -> Expr {
 }
 
 fn like_escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    v.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -154,8 +159,10 @@ impl ResourceMatch {
             ResourceField::Name => arn.is_some_and(|a| {
                 a == self.value
                     || a.rsplit(['/', ':']).next() == Some(self.value.as_str())
-                    || crate::functions::helpers::arn_part(a, crate::functions::helpers::ArnPart::Resource)
-                        == Some(self.value.as_str())
+                    || crate::functions::helpers::arn_part(
+                        a,
+                        crate::functions::helpers::ArnPart::Resource,
+                    ) == Some(self.value.as_str())
             }),
         }
     }
@@ -185,8 +192,12 @@ impl ScalarUDFImpl for ResourceMatch {
                 out.push(false);
                 continue;
             };
-            let arns = s.column_by_name("arn").and_then(|c| c.as_string_opt::<i32>());
-            let types = s.column_by_name("type").and_then(|c| c.as_string_opt::<i32>());
+            let arns = s
+                .column_by_name("arn")
+                .and_then(|c| c.as_string_opt::<i32>());
+            let types = s
+                .column_by_name("type")
+                .and_then(|c| c.as_string_opt::<i32>());
             fn get(c: Option<&datafusion::arrow::array::StringArray>, i: usize) -> Option<&str> {
                 c.filter(|c| c.is_valid(i)).map(|c| c.value(i))
             }
@@ -209,7 +220,9 @@ pub async fn lookup(engine: &Engine, l: &Lookup) -> Result<Vec<RecordBatch>> {
     if let Some(e) = l.end {
         cond = cond.and(col("eventtime").lt_eq(time_lit(e)));
     }
-    df = df.filter(cond)?.sort(vec![col("eventtime").sort(false, true)])?;
+    df = df
+        .filter(cond)?
+        .sort(vec![col("eventtime").sort(false, true)])?;
     if let Some(n) = l.max_results {
         df = df.limit(0, Some(n))?;
     }
@@ -270,7 +283,9 @@ pub fn to_aws_events(batches: &[RecordBatch]) -> Result<LookupResponse> {
         let ui = b
             .column_by_name("useridentity")
             .and_then(|c| c.as_any().downcast_ref::<StructArray>().cloned());
-        let readonly = b.column_by_name("readonly").and_then(|c| c.as_boolean_opt().cloned());
+        let readonly = b
+            .column_by_name("readonly")
+            .and_then(|c| c.as_boolean_opt().cloned());
         for row in 0..b.num_rows() {
             let ui_field = |f: &str| -> Option<String> {
                 let s = ui.as_ref()?;
@@ -281,7 +296,9 @@ pub fn to_aws_events(batches: &[RecordBatch]) -> Result<LookupResponse> {
                 c.is_valid(row).then(|| c.value(row).to_string())
             };
             let username = ui_field("username").or_else(|| match ui_field("type").as_deref() {
-                Some("AssumedRole") => ui_field("arn").and_then(|a| a.rsplit('/').next().map(str::to_string)),
+                Some("AssumedRole") => {
+                    ui_field("arn").and_then(|a| a.rsplit('/').next().map(str::to_string))
+                }
                 Some("Root") => Some("root".to_string()),
                 _ => None,
             });
@@ -309,7 +326,10 @@ pub fn to_aws_events(batches: &[RecordBatch]) -> Result<LookupResponse> {
 }
 
 fn resources(b: &RecordBatch, row: usize) -> Vec<AwsResource> {
-    let Some(list) = b.column_by_name("resources").and_then(|c| c.as_list_opt::<i32>().cloned()) else {
+    let Some(list) = b
+        .column_by_name("resources")
+        .and_then(|c| c.as_list_opt::<i32>().cloned())
+    else {
         return Vec::new();
     };
     if list.is_null(row) {

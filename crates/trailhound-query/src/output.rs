@@ -81,7 +81,12 @@ fn format_options() -> FormatOptions<'static> {
 
 /// Replaces nested columns by their JSON text, so that every text format can show them.
 pub fn nested_as_json(batch: &RecordBatch) -> Result<RecordBatch> {
-    if !batch.schema().fields().iter().any(|f| f.data_type().is_nested()) {
+    if !batch
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| f.data_type().is_nested())
+    {
         return Ok(batch.clone());
     }
     let mut fields = Vec::new();
@@ -102,28 +107,41 @@ pub fn nested_as_json(batch: &RecordBatch) -> Result<RecordBatch> {
 /// Each value of a nested column as compact JSON (NULL stays NULL).
 fn json_strings(field: &Field, column: &ArrayRef) -> Result<StringArray> {
     let one = RecordBatch::try_new(
-        Arc::new(Schema::new(vec![Field::new("v", field.data_type().clone(), true)])),
+        Arc::new(Schema::new(vec![Field::new(
+            "v",
+            field.data_type().clone(),
+            true,
+        )])),
         vec![column.clone()],
     )
     .map_err(|e| QueryError::Output(e.to_string()))?;
     let mut buf = Vec::new();
     {
         let mut w = datafusion::arrow::json::LineDelimitedWriter::new(&mut buf);
-        w.write(&one).map_err(|e| QueryError::Output(e.to_string()))?;
+        w.write(&one)
+            .map_err(|e| QueryError::Output(e.to_string()))?;
         w.finish().map_err(|e| QueryError::Output(e.to_string()))?;
     }
     let text = String::from_utf8_lossy(&buf);
     let mut out = Vec::with_capacity(column.len());
+    // Each line is `{"v":<value>}`, or `{}` for NULL; the value's text keeps the field order.
     for line in text.lines() {
-        let v: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| QueryError::Output(e.to_string()))?;
-        out.push(v.get("v").filter(|v| !v.is_null()).map(|v| v.to_string()));
+        out.push(
+            line.strip_prefix("{\"v\":")
+                .and_then(|l| l.strip_suffix('}'))
+                .map(str::to_string),
+        );
     }
     Ok(StringArray::from(out))
 }
 
 /// Writes one result set in a text format.
-pub fn write_text(out: &mut dyn Write, result: &QueryOutput, format: Format, style: &TableStyle) -> Result<()> {
+pub fn write_text(
+    out: &mut dyn Write,
+    result: &QueryOutput,
+    format: Format,
+    style: &TableStyle,
+) -> Result<()> {
     let io = |e: std::io::Error| QueryError::Output(e.to_string());
     let batches: Vec<RecordBatch> = result
         .batches
@@ -131,7 +149,9 @@ pub fn write_text(out: &mut dyn Write, result: &QueryOutput, format: Format, sty
         .map(nested_as_json)
         .collect::<Result<_>>()?;
     match format {
-        Format::Table if style.expanded => write_expanded(out, &result.schema, &batches, style).map_err(io),
+        Format::Table if style.expanded => {
+            write_expanded(out, &result.schema, &batches, style).map_err(io)
+        }
         Format::Table => write_table(out, &result.schema, &batches, style).map_err(io),
         Format::Csv | Format::Tsv => {
             let delimiter = if format == Format::Csv { b',' } else { b'\t' };
@@ -141,7 +161,12 @@ pub fn write_text(out: &mut dyn Write, result: &QueryOutput, format: Format, sty
                 .with_timestamp_tz_format(TIME_FORMAT.to_string())
                 .build(out);
             if batches.is_empty() {
-                let header: Vec<&str> = result.schema.fields().iter().map(|f| f.name().as_str()).collect();
+                let header: Vec<&str> = result
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect();
                 return w_header(w.into_inner(), &header, delimiter).map_err(io);
             }
             for b in &batches {
@@ -177,27 +202,35 @@ fn write_json(
     for b in batches {
         let cells = cell_strings(b)?;
         let schema = b.schema();
+        #[allow(clippy::needless_range_loop)] // `row` indexes every column's cells
         for row in 0..b.num_rows() {
-            let mut obj = serde_json::Map::new();
+            // Written by hand so that keys keep the column order.
+            let mut obj = String::from("{");
             for (c, f) in schema.fields().iter().enumerate() {
                 let col = b.column(c);
+                let text = &cells[c][row];
                 let v = if col.is_null(row) {
-                    serde_json::Value::Null
+                    "null".to_string()
                 } else {
-                    let text = &cells[c][row];
                     match f.data_type() {
-                        _ if original.field(c).data_type().is_nested() => {
-                            serde_json::from_str(text)
-                                .unwrap_or_else(|_| serde_json::Value::String(text.clone()))
+                        _ if original.field(c).data_type().is_nested() => text.clone(),
+                        DataType::Boolean => text.clone(),
+                        t if t.is_numeric()
+                            && serde_json::from_str::<serde_json::Number>(text).is_ok() =>
+                        {
+                            text.clone()
                         }
-                        DataType::Boolean => serde_json::Value::Bool(text == "true"),
-                        t if t.is_numeric() => serde_json::from_str(text)
-                            .unwrap_or_else(|_| serde_json::Value::String(text.clone())),
-                        _ => serde_json::Value::String(text.clone()),
+                        _ => serde_json::Value::String(text.clone()).to_string(),
                     }
                 };
-                obj.insert(f.name().clone(), v);
+                if c > 0 {
+                    obj.push(',');
+                }
+                obj.push_str(&serde_json::Value::String(f.name().clone()).to_string());
+                obj.push(':');
+                obj.push_str(&v);
             }
+            obj.push('}');
             let sep: &[u8] = if lines {
                 b""
             } else if first {
@@ -206,7 +239,7 @@ fn write_json(
                 b",\n"
             };
             out.write_all(sep).map_err(io)?;
-            serde_json::to_writer(&mut *out, &obj).map_err(|e| QueryError::Output(e.to_string()))?;
+            out.write_all(obj.as_bytes()).map_err(io)?;
             if lines {
                 out.write_all(b"\n").map_err(io)?;
             }
@@ -214,7 +247,8 @@ fn write_json(
         }
     }
     if !lines {
-        out.write_all(if first { b"]\n" } else { b"\n]\n" }).map_err(io)?;
+        out.write_all(if first { b"]\n" } else { b"\n]\n" })
+            .map_err(io)?;
     }
     Ok(())
 }
@@ -249,7 +283,9 @@ fn cell_strings(b: &RecordBatch) -> Result<Vec<Vec<String>>> {
 /// visible escapes so that one value stays on one line.
 fn fit(s: &str, width: usize) -> String {
     let s: String = if s.contains(['\n', '\r', '\t']) {
-        s.replace('\n', "\\n").replace('\r', "\\r").replace('\t', "\\t")
+        s.replace('\n', "\\n")
+            .replace('\r', "\\r")
+            .replace('\t', "\\t")
     } else {
         s.to_string()
     };
@@ -291,7 +327,11 @@ fn footer(total: usize, shown: usize) -> String {
 /// The rows to show: the first `max_rows` (all when 0), as text.
 fn shown_rows(batches: &[RecordBatch], max_rows: usize) -> Result<(Vec<Vec<String>>, usize)> {
     let total: usize = batches.iter().map(|b| b.num_rows()).sum();
-    let limit = if max_rows == 0 { total } else { max_rows.min(total) };
+    let limit = if max_rows == 0 {
+        total
+    } else {
+        max_rows.min(total)
+    };
     let mut rows = Vec::with_capacity(limit);
     for b in batches {
         if rows.len() >= limit {
@@ -306,10 +346,19 @@ fn shown_rows(batches: &[RecordBatch], max_rows: usize) -> Result<(Vec<Vec<Strin
     Ok((rows, total))
 }
 
-fn write_table(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordBatch], style: &TableStyle) -> std::io::Result<()> {
+fn write_table(
+    out: &mut dyn Write,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    style: &TableStyle,
+) -> std::io::Result<()> {
     let (rows, total) = shown_rows(batches, style.max_rows).map_err(std::io::Error::other)?;
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    let right: Vec<bool> = schema.fields().iter().map(|f| f.data_type().is_numeric()).collect();
+    let right: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().is_numeric())
+        .collect();
     let mut widths: Vec<usize> = names.iter().map(|n| n.width()).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
@@ -338,7 +387,11 @@ fn write_table(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordBatch],
         s
     };
     writeln!(out, "{rule}")?;
-    let header: Vec<String> = names.iter().zip(&widths).map(|(n, w)| pad(&fit(n, *w), *w, false)).collect();
+    let header: Vec<String> = names
+        .iter()
+        .zip(&widths)
+        .map(|(n, w)| pad(&fit(n, *w), *w, false))
+        .collect();
     writeln!(out, "| {} |", header.join(" | "))?;
     writeln!(out, "{rule}")?;
     for r in &rows {
@@ -355,7 +408,12 @@ fn write_table(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordBatch],
     writeln!(out, "{}", footer(total, rows.len()))
 }
 
-fn write_expanded(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordBatch], style: &TableStyle) -> std::io::Result<()> {
+fn write_expanded(
+    out: &mut dyn Write,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    style: &TableStyle,
+) -> std::io::Result<()> {
     let (rows, total) = shown_rows(batches, style.max_rows).map_err(std::io::Error::other)?;
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     let name_width = names.iter().map(|n| n.width()).max().unwrap_or(0);
@@ -367,9 +425,18 @@ fn write_expanded(out: &mut dyn Write, schema: &SchemaRef, batches: &[RecordBatc
         .max(style.max_cell_width);
     for (i, r) in rows.iter().enumerate() {
         let title = format!("-[ RECORD {} ]", i + 1);
-        writeln!(out, "{title}{}", "-".repeat((name_width + 3).saturating_sub(title.len()).max(1)))?;
+        writeln!(
+            out,
+            "{title}{}",
+            "-".repeat((name_width + 3).saturating_sub(title.len()).max(1))
+        )?;
         for (n, v) in names.iter().zip(r) {
-            writeln!(out, "{} | {}", pad(n, name_width, false), fit(v, value_width))?;
+            writeln!(
+                out,
+                "{} | {}",
+                pad(n, name_width, false),
+                fit(v, value_width)
+            )?;
         }
     }
     writeln!(out, "{}", footer(total, rows.len()))

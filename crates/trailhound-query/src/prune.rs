@@ -70,9 +70,9 @@ fn micros(e: &Expr) -> Option<i64> {
         ScalarValue::TimestampMillisecond(Some(t), _) => t.checked_mul(1_000),
         ScalarValue::TimestampMicrosecond(Some(t), _) => Some(*t),
         ScalarValue::TimestampNanosecond(Some(t), _) => Some(t.div_euclid(1_000)),
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
-            trailhound_convert::window::parse_instant(s).ok()
-        }
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => trailhound_convert::window::parse_instant(s).ok(),
         _ => None,
     }
 }
@@ -80,7 +80,9 @@ fn micros(e: &Expr) -> Option<i64> {
 fn string_lit(e: &Expr) -> Option<String> {
     match e {
         Expr::Literal(
-            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)),
+            ScalarValue::Utf8(Some(s))
+            | ScalarValue::LargeUtf8(Some(s))
+            | ScalarValue::Utf8View(Some(s)),
             _,
         ) => Some(s.clone()),
         Expr::Cast(c) => string_lit(&c.expr),
@@ -155,11 +157,9 @@ pub fn allowed_values(filters: &[Expr], column: &str) -> Option<Vec<String>> {
                 (_, Some(c)) if c == column => string_lit(left).map(|v| vec![v]),
                 _ => None,
             },
-            Expr::InList(l) if !l.negated && column_name(&l.expr) == Some(column) => l
-                .list
-                .iter()
-                .map(string_lit)
-                .collect::<Option<Vec<_>>>(),
+            Expr::InList(l) if !l.negated && column_name(&l.expr) == Some(column) => {
+                l.list.iter().map(string_lit).collect::<Option<Vec<_>>>()
+            }
             _ => None,
         };
         if let Some(v) = values {
@@ -196,8 +196,13 @@ mod tests {
         assert_eq!(d[0].to_string(), r#"date >= Utf8("2024-08-01")"#);
         assert_eq!(d[1].to_string(), r#"date <= Utf8("2024-08-02")"#);
         let b = time_bounds(&[col("eventtime").lt_eq(ts("2024-08-03"))]);
-        assert_eq!(b.date_filters()[0].to_string(), r#"date <= Utf8("2024-08-03")"#);
-        assert!(time_bounds(&[col("eventname").gt(lit("a"))]).date_filters().is_empty());
+        assert_eq!(
+            b.date_filters()[0].to_string(),
+            r#"date <= Utf8("2024-08-03")"#
+        );
+        assert!(time_bounds(&[col("eventname").gt(lit("a"))])
+            .date_filters()
+            .is_empty());
     }
 
     #[test]

@@ -87,7 +87,7 @@ impl TableProvider for RawTable {
         let n = state.config().target_partitions().max(1);
         let mut parts: Vec<(u64, Vec<SourceObject>)> = vec![(0, Vec::new()); n];
         let mut sorted = objects;
-        sorted.sort_by(|a, b| b.size.cmp(&a.size));
+        sorted.sort_by_key(|o| std::cmp::Reverse(o.size));
         for o in sorted {
             if let Some(p) = parts.iter_mut().min_by_key(|p| p.0) {
                 p.0 += o.size;
@@ -145,9 +145,8 @@ impl PartitionStream for RawPartition {
                 }
             }
         });
-        let stream = futures::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|b| (b, rx))
-        });
+        let stream =
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (b, rx)) });
         Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream))
     }
 }

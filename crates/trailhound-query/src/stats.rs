@@ -44,7 +44,12 @@ fn add(plan: &Arc<dyn ExecutionPlan>, s: &mut ScanStats) {
             for metric in m.iter() {
                 match (metric.value().name(), metric.value()) {
                     ("files_opened", v) => s.files_opened += v.as_usize(),
-                    ("row_groups_pruned_statistics", MetricValue::PruningMetrics { pruning_metrics, .. }) => {
+                    (
+                        "row_groups_pruned_statistics",
+                        MetricValue::PruningMetrics {
+                            pruning_metrics, ..
+                        },
+                    ) => {
                         s.row_groups_matched += pruning_metrics.matched();
                         s.row_groups_pruned += pruning_metrics.pruned();
                     }

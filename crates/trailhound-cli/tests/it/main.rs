@@ -2,6 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design
 
 mod cli;
+mod repl;
+mod sql;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -40,4 +42,21 @@ pub fn canonical(values: &[serde_json::Value]) -> Vec<String> {
     let mut v: Vec<String> = values.iter().map(|v| v.to_string()).collect();
     v.sort();
     v
+}
+
+/// The sample archive converted once per test run (read-only for tests).
+pub fn sample_lake() -> &'static Path {
+    static LAKE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    LAKE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let lake = dir.join("lake");
+        let out = run(&[
+            &"convert",
+            &"-q",
+            &repo_root().join("testdata/sample-trail"),
+            &lake,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        lake
+    })
 }

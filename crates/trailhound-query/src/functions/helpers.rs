@@ -131,7 +131,11 @@ pub fn ip_in_network(ip: IpAddr, net: IpAddr, len: u8) -> bool {
             u32::from(a) & mask == u32::from(n) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len)
+            };
             u128::from(a) & mask == u128::from(n) & mask
         }
         _ => false,
@@ -212,9 +216,7 @@ pub fn display_name(
             .map(str::to_string)
             .or_else(|| user_name.map(str::to_string)),
         Some("AWSService") => invoked_by.map(str::to_string),
-        Some("AWSAccount") => account_id
-            .or(principal_id)
-            .map(|a| format!("account {a}")),
+        Some("AWSAccount") => account_id.or(principal_id).map(|a| format!("account {a}")),
         _ => user_name
             .map(str::to_string)
             .or_else(|| arn_tail.map(|t| t.rsplit('/').next().unwrap_or(t).to_string()))
@@ -269,7 +271,14 @@ impl ScalarUDFImpl for UserDisplayName {
                     if s.is_null(r) {
                         return None;
                     }
-                    display_name(get(0, r), get(1, r), get(2, r), get(3, r), get(4, r), get(5, r))
+                    display_name(
+                        get(0, r),
+                        get(1, r),
+                        get(2, r),
+                        get(3, r),
+                        get(4, r),
+                        get(5, r),
+                    )
                 })
                 .collect();
             Ok(Arc::new(out) as ArrayRef)
@@ -287,7 +296,10 @@ mod tests {
         assert_eq!(arn_part(a, ArnPart::Service), Some("sts"));
         assert_eq!(arn_part(a, ArnPart::Region), Some(""));
         assert_eq!(arn_part(a, ArnPart::Account), Some("123456789012"));
-        assert_eq!(arn_part(a, ArnPart::Resource), Some("assumed-role/Admin/alice"));
+        assert_eq!(
+            arn_part(a, ArnPart::Resource),
+            Some("assumed-role/Admin/alice")
+        );
         assert_eq!(
             arn_part("arn:aws:s3:::bucket/key:with:colons", ArnPart::Resource),
             Some("bucket/key:with:colons")
@@ -316,7 +328,10 @@ mod tests {
 
     #[test]
     fn display_names() {
-        assert_eq!(display_name(Some("Root"), None, None, None, None, None).as_deref(), Some("root"));
+        assert_eq!(
+            display_name(Some("Root"), None, None, None, None, None).as_deref(),
+            Some("root")
+        );
         assert_eq!(
             display_name(
                 Some("AssumedRole"),
@@ -334,8 +349,15 @@ mod tests {
             Some("bob")
         );
         assert_eq!(
-            display_name(Some("AWSService"), None, None, None, Some("ec2.amazonaws.com"), None)
-                .as_deref(),
+            display_name(
+                Some("AWSService"),
+                None,
+                None,
+                None,
+                Some("ec2.amazonaws.com"),
+                None
+            )
+            .as_deref(),
             Some("ec2.amazonaws.com")
         );
     }

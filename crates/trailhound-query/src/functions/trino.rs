@@ -17,8 +17,8 @@ use datafusion::arrow::datatypes::{DataType, Field, FieldRef, TimeUnit, Timestam
 use datafusion::common::{exec_err, plan_err, DataFusionError, Result, ScalarValue};
 use datafusion::logical_expr::simplify::{ExprSimplifyResult, SimplifyContext};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature, Volatility,
+    ColumnarValue, Expr, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
 };
 
 use super::jsonpath;
@@ -158,9 +158,7 @@ impl ElementAt {
                 .as_ref()
                 .clone())
         } else {
-            plan_err!(
-                "element_at takes an array or the JSON text of an object, not {container}"
-            )
+            plan_err!("element_at takes an array or the JSON text of an object, not {container}")
         }
     }
 }
@@ -202,9 +200,7 @@ impl ScalarUDFImpl for ElementAt {
     }
     fn simplify(&self, args: Vec<Expr>, info: &SimplifyContext) -> Result<ExprSimplifyResult> {
         let t = info.get_data_type(&args[0])?;
-        Ok(ExprSimplifyResult::Simplified(
-            Self::target(&t)?.call(args),
-        ))
+        Ok(ExprSimplifyResult::Simplified(Self::target(&t)?.call(args)))
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let t = args.arg_fields[0].data_type().clone();
@@ -223,7 +219,11 @@ fn parse_iso8601(s: &str) -> Option<i64> {
             return Some(t.timestamp_micros());
         }
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
             return Some(t.and_utc().timestamp_micros());
         }
@@ -262,7 +262,9 @@ impl ScalarUDFImpl for FromIso8601 {
     }
     fn coerce_types(&self, t: &[DataType]) -> Result<Vec<DataType>> {
         match t {
-            [DataType::Timestamp(..) | DataType::Date32 | DataType::Date64] => Ok(vec![utc_micros()]),
+            [DataType::Timestamp(..) | DataType::Date32 | DataType::Date64] => {
+                Ok(vec![utc_micros()])
+            }
             [x] if is_string(x) || x.is_null() => Ok(vec![DataType::Utf8]),
             _ => plan_err!("from_iso8601_timestamp takes one text or timestamp argument"),
         }
@@ -283,7 +285,11 @@ impl ScalarUDFImpl for FromIso8601 {
                     None => None,
                     Some(v) => match parse_iso8601(v) {
                         Some(t) => Some(t),
-                        None => return exec_err!("from_iso8601_timestamp: {v:?} is not an ISO-8601 time"),
+                        None => {
+                            return exec_err!(
+                                "from_iso8601_timestamp: {v:?} is not an ISO-8601 time"
+                            )
+                        }
                     },
                 });
             }
@@ -375,9 +381,7 @@ fn mysql_to_chrono(fmt: &str) -> Result<String> {
             'v' => "%V",
             'x' => "%G",
             '%' => "%%",
-            other => {
-                return exec_err!("date_format: %{other} is not supported in pattern {fmt:?}")
-            }
+            other => return exec_err!("date_format: %{other} is not supported in pattern {fmt:?}"),
         });
     }
     Ok(out)
@@ -560,13 +564,19 @@ impl ScalarUDFImpl for Replace {
     }
     fn invoke_with_args(&self, mut args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         if args.args.len() == 2 {
-            args.args
-                .push(ColumnarValue::Scalar(ScalarValue::Utf8(Some(String::new()))));
+            args.args.push(ColumnarValue::Scalar(ScalarValue::Utf8(
+                Some(String::new()),
+            )));
             args.arg_fields
                 .push(Arc::new(Field::new("with", DataType::Utf8, false)));
         }
         Self::builtin().invoke_with_args(args)
     }
+}
+
+/// `to_iso8601`, for rewriting time arguments as CloudTrail's text.
+pub fn to_iso8601_udf() -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::from(ToIso8601::new()))
 }
 
 #[cfg(test)]
@@ -576,23 +586,30 @@ mod tests {
     #[test]
     fn iso8601_spellings() {
         let t = |s| parse_iso8601(s).map(trailhound_model::time::format_event_time);
-        assert_eq!(t("2024-08-01T12:00:00Z").as_deref(), Some("2024-08-01T12:00:00Z"));
-        assert_eq!(t("2024-08-01T14:00:00+02:00").as_deref(), Some("2024-08-01T12:00:00Z"));
-        assert_eq!(t("2024-08-01T12:00:00").as_deref(), Some("2024-08-01T12:00:00Z"));
+        assert_eq!(
+            t("2024-08-01T12:00:00Z").as_deref(),
+            Some("2024-08-01T12:00:00Z")
+        );
+        assert_eq!(
+            t("2024-08-01T14:00:00+02:00").as_deref(),
+            Some("2024-08-01T12:00:00Z")
+        );
+        assert_eq!(
+            t("2024-08-01T12:00:00").as_deref(),
+            Some("2024-08-01T12:00:00Z")
+        );
         assert_eq!(t("2024-08-01").as_deref(), Some("2024-08-01T00:00:00Z"));
         assert_eq!(t("yesterday"), None);
     }
 
     #[test]
     fn mysql_patterns() {
-        assert_eq!(mysql_to_chrono("%Y-%m-%d %H:%i:%s").unwrap(), "%Y-%m-%d %H:%M:%S");
+        assert_eq!(
+            mysql_to_chrono("%Y-%m-%d %H:%i:%s").unwrap(),
+            "%Y-%m-%d %H:%M:%S"
+        );
         assert_eq!(mysql_to_chrono("%W %%").unwrap(), "%A %%");
         assert!(mysql_to_chrono("%Q").is_err());
         assert!(mysql_to_chrono("%").is_err());
     }
-}
-
-/// `to_iso8601`, for rewriting time arguments as CloudTrail's text.
-pub fn to_iso8601_udf() -> Arc<ScalarUDF> {
-    Arc::new(ScalarUDF::from(ToIso8601::new()))
 }

@@ -10,7 +10,12 @@ async fn count(attr: &str) -> usize {
         attributes: vec![parse_attribute(attr).unwrap()],
         ..Default::default()
     };
-    lookup(&e, &l).await.unwrap().iter().map(|b| b.num_rows()).sum()
+    lookup(&e, &l)
+        .await
+        .unwrap()
+        .iter()
+        .map(|b| b.num_rows())
+        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,9 +40,15 @@ async fn each_attribute_matches_what_sql_counts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn output_is_shaped_like_the_aws_cli() {
     let e = engine(sample_lake());
-    let id = scalar(&e, "SELECT min(eventid) FROM cloudtrail WHERE eventname = 'RunInstances'").await;
+    let id = scalar(
+        &e,
+        "SELECT min(eventid) FROM cloudtrail WHERE eventname = 'RunInstances'",
+    )
+    .await;
     let l = Lookup {
-        attributes: vec![parse_attribute(&format!("AttributeKey=EventId,AttributeValue={id}")).unwrap()],
+        attributes: vec![
+            parse_attribute(&format!("AttributeKey=EventId,AttributeValue={id}")).unwrap(),
+        ],
         max_results: Some(5),
         ..Default::default()
     };
@@ -66,7 +77,11 @@ async fn newest_first_and_bounded() {
     };
     let r = to_aws_events(&lookup(&e, &l).await.unwrap()).unwrap();
     assert_eq!(r.events.len(), 3);
-    let times: Vec<&str> = r.events.iter().map(|e| e.event_time.as_deref().unwrap()).collect();
+    let times: Vec<&str> = r
+        .events
+        .iter()
+        .map(|e| e.event_time.as_deref().unwrap())
+        .collect();
     let mut sorted = times.clone();
     sorted.sort();
     sorted.reverse();

@@ -29,7 +29,10 @@ async fn raw_and_lake_agree() {
         let lake = scalar(&e, &q.replace("{t}", "cloudtrail")).await;
         assert_eq!(raw, lake, "{q}");
     }
-    assert_eq!(scalar(&e, "SELECT count(*) FROM cloudtrail_raw").await, "3000");
+    assert_eq!(
+        scalar(&e, "SELECT count(*) FROM cloudtrail_raw").await,
+        "3000"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,7 +60,9 @@ async fn raw_real_corpus_decodes_like_convert() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_log_is_named() {
     let dir = tempfile::tempdir().unwrap();
-    let d = dir.path().join("AWSLogs/111122223333/CloudTrail/us-east-1/2024/08/01");
+    let d = dir
+        .path()
+        .join("AWSLogs/111122223333/CloudTrail/us-east-1/2024/08/01");
     std::fs::create_dir_all(&d).unwrap();
     std::fs::write(d.join("broken.json.gz"), b"\x1f\x8b\x08\x00garbage").unwrap();
     let e = Engine::new(&EngineOptions {
@@ -65,7 +70,11 @@ async fn a_broken_log_is_named() {
         ..Default::default()
     })
     .unwrap();
-    let err = e.run("SELECT count(*) FROM cloudtrail_raw").await.unwrap_err().to_string();
+    let err = e
+        .run("SELECT count(*) FROM cloudtrail_raw")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("broken.json.gz"), "{err}");
     assert!(err.contains("gzip"), "{err}");
 }

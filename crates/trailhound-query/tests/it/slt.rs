@@ -53,7 +53,8 @@ fn files(prefix: &str) -> Vec<PathBuf> {
 
 async fn run_files(prefix: &str, lake: &'static Path) {
     for f in files(prefix) {
-        let mut runner = sqllogictest::Runner::new(move || async move { Ok(Db(crate::engine(lake))) });
+        let mut runner =
+            sqllogictest::Runner::new(move || async move { Ok(Db(crate::engine(lake))) });
         if std::env::var_os("TRAILHOUND_SLT_COMPLETE").is_some() {
             runner
                 .update_test_file(

@@ -1,0 +1,90 @@
+//! The interactive shell in a real pseudo-terminal: history across sessions, multi-line
+//! statements, completion of a column name, Ctrl-C during a long query.
+
+use rexpect::session::PtySession;
+
+use crate::sample_lake;
+
+/// Types a line and presses Enter (a terminal sends a carriage return).
+fn enter(p: &mut PtySession, line: &str) {
+    p.send(&format!("{line}\r")).unwrap();
+    p.flush().unwrap();
+}
+
+fn shell(history: &std::path::Path) -> PtySession {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trailhound"));
+    cmd.arg("sql")
+        .arg(sample_lake())
+        .env("TRAILHOUND_HISTORY", history)
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).unwrap();
+    p.exp_string("\\? for help").unwrap();
+    p
+}
+
+#[test]
+fn multi_line_statements_and_history_across_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    let mut p = shell(&history);
+    enter(&mut p, "SELECT count(*) AS total_events");
+    enter(&mut p, "FROM cloudtrail");
+    enter(&mut p, ";");
+    p.exp_string("3000").unwrap();
+    p.exp_string("(1 row)").unwrap();
+    enter(&mut p, "\\q");
+    p.exp_eof().unwrap();
+    let saved = std::fs::read_to_string(&history).unwrap();
+    assert!(saved.contains("total_events"), "{saved}");
+
+    // A new session finds the statement with the up arrow.
+    let mut p = shell(&history);
+    p.send("\x1b[A").unwrap();
+    p.flush().unwrap();
+    enter(&mut p, "");
+    p.exp_string("3000").unwrap();
+    p.send_control('d').unwrap();
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn tab_completes_a_nested_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = shell(&dir.path().join("history"));
+    p.send("SELECT count(DISTINCT useridentity.sessioncontext.sessioniss")
+        .unwrap();
+    p.flush().unwrap();
+    p.send("\t").unwrap();
+    p.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    p.send(".ar\t").unwrap();
+    p.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    enter(&mut p, ") AS roles FROM cloudtrail;");
+    p.exp_string("roles").unwrap();
+    p.exp_string("(1 row)").unwrap();
+    enter(&mut p, "\\d cloudtrail");
+    p.exp_string("useridentity.sessioncontext.sessionissuer.arn")
+        .unwrap();
+    enter(&mut p, "\\q");
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn ctrl_c_cancels_the_query_and_keeps_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = shell(&dir.path().join("history"));
+    enter(&mut p, "SELECT count(*) FROM range(100000000000) a;");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    p.send_control('c').unwrap();
+    p.exp_string("query cancelled").unwrap();
+    enter(&mut p, "SELECT 40 + 2 AS answer;");
+    p.exp_string("42").unwrap();
+    enter(&mut p, "\\x");
+    p.exp_string("Expanded display is on").unwrap();
+    enter(&mut p, "SELECT 1 AS a, 'b' AS b;");
+    p.exp_string("-[ RECORD 1 ]").unwrap();
+    enter(&mut p, "\\q");
+    p.exp_eof().unwrap();
+}
