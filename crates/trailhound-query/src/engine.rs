@@ -80,15 +80,21 @@ impl Engine {
             runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
         }
         let runtime = runtime.build_arc()?;
-        let mut state = SessionStateBuilder::new()
+        let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)
             .with_default_features()
             .with_analyzer_rules(crate::coerce::analyzer_rules())
             .build();
-        crate::functions::register_all(&mut state)?;
-        // `SELECT … FROM 'results.parquet'` reads other files too.
+        // `SELECT … FROM 'results.parquet'` reads other files too. This rebuilds the state, so
+        // our functions are registered after it: they must replace built-ins of the same name
+        // (`element_at`, `replace`) and a rebuild would re-register those in any order.
         let ctx = SessionContext::new_with_state(state).enable_url_table();
+        {
+            let state = ctx.state_ref();
+            let mut state = state.write();
+            crate::functions::register_all(&mut *state)?;
+        }
         let mut engine = Engine {
             ctx,
             tables: Vec::new(),
