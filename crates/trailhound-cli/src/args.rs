@@ -26,6 +26,32 @@ pub enum Command {
     Sql(SqlArgs),
     /// Look up events like `aws cloudtrail lookup-events`, from the lake and without its 90 days.
     Lookup(LookupArgs),
+    /// Check a trail archive's integrity offline from CloudTrail's digest files: signatures, the
+    /// chain of digests, every log file's hash. Exit code 2 when anything is wrong.
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A folder holding the trail's logs and digests as CloudTrail wrote them (`AWSLogs/…`).
+    pub src: PathBuf,
+    /// The public keys, saved from `aws cloudtrail list-public-keys --output json`.
+    #[arg(long, value_name = "FILE")]
+    pub public_keys: PathBuf,
+    /// Digests ending in this window are checked.
+    #[command(flatten)]
+    pub window: WindowArgs,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: VerifyFormat,
+    /// List every log file checked, not only the findings.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum VerifyFormat {
+    Table,
+    Json,
 }
 
 /// `--since`, `--from`, `--until`.

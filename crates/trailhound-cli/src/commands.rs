@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Export(a) => run_export(a),
         Command::Sql(a) => crate::sql::run_sql(a),
         Command::Lookup(a) => crate::lookup::run_lookup(a),
+        Command::Verify(a) => run_verify(a),
     }
 }
 
@@ -194,4 +195,28 @@ fn run_export(a: ExportArgs) -> Result<ExitCode> {
     };
     eprintln!("exported {} events", summary.events);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Exit code of a verification that found something wrong.
+const FINDINGS: u8 = 2;
+
+fn run_verify(a: crate::args::VerifyArgs) -> Result<ExitCode> {
+    let keys = trailhound_verify::PublicKeys::load(&a.public_keys)?;
+    let opts = trailhound_verify::VerifyOptions {
+        window: window(&a.window)?,
+    };
+    let report = trailhound_verify::verify(&a.src, &keys, &opts)?;
+    let mut out = std::io::stdout().lock();
+    match a.format {
+        crate::args::VerifyFormat::Table => report.write_table(&mut out, a.verbose)?,
+        crate::args::VerifyFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(FINDINGS)
+    })
 }

@@ -1,5 +1,6 @@
 //! The `trailhound` binary: clap subcommands over the library crates, one clear error line and an
-//! exit code (0 done, 1 error, 3 done but something was quarantined).
+//! exit code (0 done, 1 error, 2 `verify` found something wrong, 3 done but something was
+//! quarantined).
 
 mod args;
 mod commands;

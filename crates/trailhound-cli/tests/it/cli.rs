@@ -325,3 +325,43 @@ fn the_lake_comes_from_flag_env_or_config_file() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn verify_reports_findings_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.json");
+    std::fs::write(&keys, r#"{"PublicKeyList": []}"#).unwrap();
+    let out = run(&[&"verify", &real_logs_dir(), &"--public-keys", &keys]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("missing "), "{stdout}");
+    assert!(
+        stdout.lines().last().unwrap().starts_with("3 digests"),
+        "{stdout}"
+    );
+    let out = run(&[
+        &"verify",
+        &real_logs_dir(),
+        &"--public-keys",
+        &keys,
+        &"--format",
+        &"json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["digests"], 3);
+    assert!(v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["kind"] == "log_missing"));
+
+    std::fs::write(&keys, "not json").unwrap();
+    let out = run(&[&"verify", &real_logs_dir(), &"--public-keys", &keys]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("keys.json") && err.contains("list-public-keys"),
+        "{err}"
+    );
+}

@@ -1,0 +1,273 @@
+//! The validation walk: read every digest below a folder, check signatures and the chain, hash
+//! the log files digests name, and look for what no digest covers.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read;
+use std::path::Path;
+
+use rsa::Pkcs1v15Sign;
+use sha2::{Digest as _, Sha256};
+use trailhound_convert::source::{list_sources, SourceObject};
+use trailhound_convert::window::parse_instant;
+use trailhound_convert::{SourceFilter, TimeWindow};
+use trailhound_model::layout::{parse_key, LogKind};
+
+use crate::digest::{hex_decode, logs_key, sha256_hex, DigestFile};
+use crate::error::Result;
+use crate::keys::PublicKeys;
+use crate::report::{Finding, LogResult, LogStatus, Report};
+
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Digests whose end time lies in this window are checked.
+    pub window: TimeWindow,
+}
+
+struct LoadedDigest {
+    key: String,
+    file: DigestFile,
+    sha256: String,
+    start: i64,
+    end: i64,
+}
+
+fn read_uncompressed(o: &SourceObject) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(&o.path).map_err(|e| e.to_string())?;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut out)
+            .map_err(|e| format!("corrupt or truncated gzip: {e}"))?;
+        Ok(out)
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// The delivery time in a log file's name (`…_20240801T1205Z_…`), in microseconds.
+fn delivered_at(key: &str) -> Option<i64> {
+    let name = key.rsplit('/').next()?;
+    let stamp = name
+        .split('_')
+        .find(|p| p.len() == 14 && p.ends_with('Z') && p.as_bytes()[8] == b'T')?;
+    let s = format!(
+        "{}-{}-{}T{}:{}:00Z",
+        &stamp[0..4],
+        &stamp[4..6],
+        &stamp[6..8],
+        &stamp[9..11],
+        &stamp[11..13]
+    );
+    parse_instant(&s).ok()
+}
+
+/// Verifies the trail archive below `root`.
+pub fn verify(root: &Path, keys: &PublicKeys, opts: &VerifyOptions) -> Result<Report> {
+    let objects = list_sources(root, &SourceFilter::default())?;
+    let by_key: HashMap<&str, &SourceObject> =
+        objects.iter().map(|o| (logs_key(&o.key), o)).collect();
+    let mut report = Report::default();
+
+    // Every digest, read once.
+    let mut digests: Vec<LoadedDigest> = Vec::new();
+    for o in objects
+        .iter()
+        .filter(|o| LogKind::of_key(&o.key) == LogKind::Digest)
+    {
+        let loaded = read_uncompressed(o).and_then(|bytes| {
+            let file = DigestFile::parse(&bytes)?;
+            let start = parse_instant(&file.digest_start_time).map_err(|e| e.to_string())?;
+            let end = parse_instant(&file.digest_end_time).map_err(|e| e.to_string())?;
+            Ok(LoadedDigest {
+                key: logs_key(&o.key).to_string(),
+                sha256: sha256_hex(&bytes),
+                file,
+                start,
+                end,
+            })
+        });
+        match loaded {
+            Ok(d) => digests.push(d),
+            Err(reason) => report.findings.push(Finding::DigestUnreadable {
+                key: o.key.clone(),
+                reason,
+            }),
+        }
+    }
+    let index: HashMap<&str, usize> = digests
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.key.as_str(), i))
+        .collect();
+    // previous digest key → the digest that names it (whose `previousDigestSignature` signs it).
+    let successor: HashMap<&str, usize> = digests
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| Some((logs_key(d.file.previous_digest_s3_object.as_deref()?), i)))
+        .collect();
+
+    let in_window = |d: &LoadedDigest| {
+        opts.window.contains(d.end) || (opts.window.from.is_none() && opts.window.until.is_none())
+    };
+    let mut covered: HashSet<String> = HashSet::new();
+    for d in digests.iter().filter(|d| in_window(d)) {
+        report.digests += 1;
+        let says = logs_key(&d.file.digest_s3_object);
+        if says != d.key {
+            report.findings.push(Finding::DigestMisplaced {
+                key: d.key.clone(),
+                says: says.to_string(),
+            });
+        }
+        // The signature: in the next digest of the chain, else (newest) only in S3 metadata.
+        match successor
+            .get(d.key.as_str())
+            .and_then(|&n| digests[n].file.previous_digest_signature.as_deref())
+        {
+            None => report.unsigned_newest.push(d.key.clone()),
+            Some(sig) => match keys.get(&d.file.digest_public_key_fingerprint) {
+                None => report.findings.push(Finding::NoPublicKey {
+                    digest: d.key.clone(),
+                    fingerprint: d.file.digest_public_key_fingerprint.clone(),
+                }),
+                Some(key) => {
+                    let hashed = Sha256::digest(d.file.data_to_sign(&d.sha256).as_bytes());
+                    let ok = hex_decode(sig)
+                        .ok_or_else(|| "the signature is not hex".to_string())
+                        .and_then(|s| {
+                            key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &s)
+                                .map_err(|_| {
+                                    "does not verify with the public key it names".to_string()
+                                })
+                        });
+                    match ok {
+                        Ok(()) => report.signatures_verified += 1,
+                        Err(reason) => report.findings.push(Finding::SignatureInvalid {
+                            digest: d.key.clone(),
+                            reason,
+                        }),
+                    }
+                }
+            },
+        }
+        // The chain back to the previous digest.
+        if let Some(prev) = d.file.previous_digest_s3_object.as_deref().map(logs_key) {
+            match index.get(prev) {
+                None => {
+                    if opts.window.from.is_none_or(|f| d.start > f) {
+                        report.findings.push(Finding::DigestMissing {
+                            key: prev.to_string(),
+                            referenced_by: d.key.clone(),
+                        });
+                    }
+                }
+                Some(&p) => {
+                    let want = d.file.previous_digest_hash_value.as_deref().unwrap_or("");
+                    if !want.eq_ignore_ascii_case(&digests[p].sha256) {
+                        report.findings.push(Finding::DigestChainBroken {
+                            key: prev.to_string(),
+                            next: d.key.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        // The log files it names.
+        for lf in &d.file.log_files {
+            let k = logs_key(&lf.s3_object).to_string();
+            let status = match by_key.get(k.as_str()) {
+                None => LogStatus::Missing,
+                Some(o) => match read_uncompressed(o) {
+                    Ok(bytes) if sha256_hex(&bytes).eq_ignore_ascii_case(lf.hash_value.trim()) => {
+                        LogStatus::Valid
+                    }
+                    _ => LogStatus::Modified,
+                },
+            };
+            match status {
+                LogStatus::Missing => report.findings.push(Finding::LogMissing {
+                    key: k.clone(),
+                    digest: d.key.clone(),
+                }),
+                LogStatus::Modified => report.findings.push(Finding::LogModified {
+                    key: k.clone(),
+                    digest: d.key.clone(),
+                }),
+                _ => {}
+            }
+            covered.insert(k.clone());
+            report.logs.push(LogResult {
+                key: k,
+                status,
+                digest: Some(d.key.clone()),
+            });
+        }
+    }
+
+    // Gaps: per account, region and trail, digests follow each other without a hole.
+    let mut chains: BTreeMap<(String, String, String), Vec<&LoadedDigest>> = BTreeMap::new();
+    for d in digests.iter().filter(|d| in_window(d)) {
+        let info = parse_key(&d.key);
+        let region = info.as_ref().map(|i| i.region.clone()).unwrap_or_default();
+        let name = d.key.rsplit('/').next().unwrap_or("");
+        // `<acct>_CloudTrail-Digest_<region>_<trail>_<home-region>_<time>.json.gz`
+        let trail = name
+            .split_once(&format!("_CloudTrail-Digest_{region}_"))
+            .map(|(_, rest)| rest.rsplitn(3, '_').nth(2).unwrap_or("").to_string())
+            .unwrap_or_default();
+        chains
+            .entry((d.file.aws_account_id.clone(), region, trail))
+            .or_default()
+            .push(d);
+    }
+    let mut span: HashMap<(String, String), (i64, i64)> = HashMap::new();
+    for ((account, region, _), mut ds) in chains {
+        ds.sort_by_key(|d| d.start);
+        for w in ds.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if b.start > a.end + 60_000_000 {
+                report.findings.push(Finding::DigestGap {
+                    account: account.clone(),
+                    region: region.clone(),
+                    from: a.file.digest_end_time.clone(),
+                    until: b.file.digest_start_time.clone(),
+                    hours: (b.start - a.end) as f64 / 3.6e9,
+                });
+            }
+        }
+        let e = span
+            .entry((account, region))
+            .or_insert((i64::MAX, i64::MIN));
+        for d in ds {
+            e.0 = e.0.min(d.start);
+            e.1 = e.1.max(d.end);
+        }
+    }
+
+    // Log files inside the covered time that no digest names.
+    for o in &objects {
+        let kind = LogKind::of_key(&o.key);
+        if kind == LogKind::Digest {
+            continue;
+        }
+        let k = logs_key(&o.key);
+        if covered.contains(k) {
+            continue;
+        }
+        let Some(info) = parse_key(k) else { continue };
+        let Some(&(from, until)) = span.get(&(info.account.clone(), info.region.clone())) else {
+            continue;
+        };
+        if delivered_at(k).is_some_and(|t| t >= from && t <= until) {
+            report
+                .findings
+                .push(Finding::LogNotCovered { key: k.to_string() });
+            report.logs.push(LogResult {
+                key: k.to_string(),
+                status: LogStatus::NotCovered,
+                digest: None,
+            });
+        }
+    }
+    Ok(report)
+}
