@@ -111,6 +111,11 @@ pub struct ConvertArgs {
     /// Try again the objects an earlier run quarantined.
     #[arg(long)]
     pub retry_quarantined: bool,
+    /// Validate the logs against their digests first (public keys from
+    /// `aws cloudtrail list-public-keys`) and record each file's result in the manifest
+    /// (the `sources` table of `trailhound sql`).
+    #[arg(long, value_name = "KEYS_FILE")]
+    pub verify: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

@@ -77,6 +77,13 @@ fn run_convert(a: ConvertArgs) -> Result<ExitCode> {
         retry_quarantined: a.retry_quarantined,
         ..Default::default()
     };
+    if let Some(keys) = &a.verify {
+        opts.integrity = Some(std::sync::Arc::new(integrity_by_source(
+            &a.src,
+            keys,
+            &opts.filter,
+        )?));
+    }
     if let Some(t) = a.threads {
         if t == 0 {
             bail!("--threads must be at least 1");
@@ -219,4 +226,38 @@ fn run_verify(a: crate::args::VerifyArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(FINDINGS)
     })
+}
+
+/// `convert --verify`: each source object's digest validation result, by source key.
+fn integrity_by_source(
+    src: &std::path::Path,
+    keys: &std::path::Path,
+    filter: &SourceFilter,
+) -> Result<std::collections::HashMap<String, String>> {
+    use trailhound_verify::report::LogStatus;
+    let keys = trailhound_verify::PublicKeys::load(keys)?;
+    let report =
+        trailhound_verify::verify(src, &keys, &trailhound_verify::VerifyOptions::default())?;
+    let by_logs_key: std::collections::HashMap<&str, LogStatus> = report
+        .logs
+        .iter()
+        .map(|l| (l.key.as_str(), l.status))
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    for o in trailhound_convert::source::list_sources(src, filter)? {
+        let status = match by_logs_key.get(trailhound_verify::digest::logs_key(&o.key)) {
+            Some(LogStatus::Valid) => "valid",
+            Some(LogStatus::Modified) => "modified",
+            Some(LogStatus::Missing) => continue,
+            Some(LogStatus::NotCovered) | None => "not_covered",
+        };
+        out.insert(o.key, status.to_string());
+    }
+    if !report.is_clean() {
+        eprintln!(
+            "verify: {} findings (run `trailhound verify` for the list); results recorded per file",
+            report.findings.len()
+        );
+    }
+    Ok(out)
 }

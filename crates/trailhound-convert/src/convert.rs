@@ -40,6 +40,8 @@ pub struct ConvertOptions {
     pub filter: SourceFilter,
     /// Try again sources that an earlier run quarantined, even if unchanged.
     pub retry_quarantined: bool,
+    /// Digest validation results by source key, recorded in the manifest (`convert --verify`).
+    pub integrity: Option<std::sync::Arc<std::collections::HashMap<String, String>>>,
 }
 
 impl Default for ConvertOptions {
@@ -52,6 +54,7 @@ impl Default for ConvertOptions {
             checkpoint_bytes: 512 << 20,
             filter: SourceFilter::default(),
             retry_quarantined: false,
+            integrity: None,
         }
     }
 }
@@ -230,6 +233,7 @@ struct Shared<'a> {
     budget: usize,
     files: AtomicUsize,
     out: crossbeam_channel::Sender<Result<Outcome>>,
+    integrity: Option<&'a std::collections::HashMap<String, String>>,
 }
 
 fn convert_chunk(
@@ -255,6 +259,7 @@ fn convert_chunk(
         budget: opts.memory_limit.max(1 << 20),
         files: AtomicUsize::new(0),
         out: out_tx,
+        integrity: opts.integrity.as_deref(),
     };
     let (job_tx, job_rx) = crossbeam_channel::bounded::<&SourceObject>(threads * 4);
     std::thread::scope(|scope| {
@@ -447,6 +452,7 @@ impl Worker<'_> {
             records_out: 0,
             duplicates: 0,
             outputs: Vec::new(),
+            integrity: self.shared.integrity.and_then(|m| m.get(&obj.key).cloned()),
         };
         let info = parse_key(&obj.key);
         let kind = info

@@ -49,6 +49,10 @@ pub struct SourceEntry {
     pub duplicates: u64,
     /// Data files (relative to the lake) holding its records.
     pub outputs: Vec<String>,
+    /// What digest validation said of it when it was converted with `--verify`: `valid`,
+    /// `modified` or `not_covered`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<String>,
 }
 
 /// One live Parquet file of the lake.

@@ -168,6 +168,9 @@ impl Engine {
             };
             self.register(table, provider, window)?;
         }
+        let sources = sources_table(&root)?;
+        self.ctx.register_table("sources", Arc::new(sources))?;
+        self.tables.push("sources".into());
         Ok(())
     }
 
@@ -207,4 +210,64 @@ impl Engine {
 
 fn time_literal(micros: i64) -> ScalarValue {
     ScalarValue::TimestampMicrosecond(Some(micros), Some("UTC".into()))
+}
+
+/// `sources`: the manifest's record of every source object (what was converted from where, how
+/// many events, duplicates, quarantine reasons, digest validation results) — join it to
+/// `cloudtrail._source` on `key`.
+fn sources_table(root: &Path) -> Result<MemTable> {
+    use datafusion::arrow::array::{ArrayRef, StringArray, UInt64Array};
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use trailhound_convert::manifest::SourceStatus;
+    let lake = trailhound_convert::Lake::open(root).map_err(|e| QueryError::Location {
+        location: root.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let s: Vec<_> = lake.state().sources.values().collect();
+    let text =
+        |f: &dyn Fn(&trailhound_convert::manifest::SourceEntry) -> Option<String>| -> ArrayRef {
+            Arc::new(s.iter().map(|e| f(e)).collect::<StringArray>())
+        };
+    let num = |f: &dyn Fn(&trailhound_convert::manifest::SourceEntry) -> u64| -> ArrayRef {
+        Arc::new(s.iter().map(|e| f(e)).collect::<UInt64Array>())
+    };
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("key", DataType::Utf8, false),
+        Field::new("status", DataType::Utf8, false),
+        Field::new("reason", DataType::Utf8, true),
+        Field::new("size", DataType::UInt64, false),
+        Field::new("sha256", DataType::Utf8, false),
+        Field::new("json_bytes", DataType::UInt64, false),
+        Field::new("records_in", DataType::UInt64, false),
+        Field::new("records_out", DataType::UInt64, false),
+        Field::new("duplicates", DataType::UInt64, false),
+        Field::new("integrity", DataType::Utf8, true),
+    ]));
+    let columns = vec![
+        text(&|e| Some(e.key.clone())),
+        text(&|e| {
+            Some(
+                match e.status {
+                    SourceStatus::Converted => "converted",
+                    SourceStatus::Quarantined { .. } => "quarantined",
+                    SourceStatus::Digest => "digest",
+                }
+                .to_string(),
+            )
+        }),
+        text(&|e| match &e.status {
+            SourceStatus::Quarantined { reason, .. } => Some(reason.clone()),
+            _ => None,
+        }),
+        num(&|e| e.size),
+        text(&|e| Some(e.sha256.clone())),
+        num(&|e| e.json_bytes),
+        num(&|e| e.records_in),
+        num(&|e| e.records_out),
+        num(&|e| e.duplicates),
+        text(&|e| e.integrity.clone()),
+    ];
+    let batch =
+        RecordBatch::try_new(schema.clone(), columns).map_err(|e| QueryError::Sql(e.into()))?;
+    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
 }

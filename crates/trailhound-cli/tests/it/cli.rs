@@ -365,3 +365,54 @@ fn verify_reports_findings_with_exit_code_2() {
         "{err}"
     );
 }
+
+#[test]
+fn convert_verify_records_integrity_in_the_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.json");
+    std::fs::write(&keys, r#"{"PublicKeyList": []}"#).unwrap();
+    let lake = dir.path().join("lake");
+    let out = run(&[
+        &"convert",
+        &"-q",
+        &real_logs_dir(),
+        &lake,
+        &"--verify",
+        &keys,
+    ]);
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(3),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        text(&out.stderr).contains("verify: "),
+        "{}",
+        text(&out.stderr)
+    );
+    // No digest names the corpus's logs (their digests' logs were not published): none is
+    // valid, every converted one is recorded as not covered.
+    let out = run(&[
+        &"sql",
+        &lake,
+        &"--format",
+        &"csv",
+        &"-c",
+        &"SELECT integrity, count(*) AS n FROM sources WHERE status = 'converted' GROUP BY 1 ORDER BY 1",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    // 137 event files and 2 Insights files.
+    assert_eq!(text(&out.stdout), "integrity,n\nnot_covered,139\n");
+    // And rows can be traced to their source's record.
+    let out = run(&[
+        &"sql",
+        &lake,
+        &"--format",
+        &"csv",
+        &"-c",
+        &"SELECT count(*) FROM cloudtrail c JOIN sources s ON c._source = s.key WHERE s.integrity = 'not_covered'",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let n: u64 = text(&out.stdout).lines().nth(1).unwrap().parse().unwrap();
+    assert!(n > 1000, "{n}");
+}
