@@ -219,11 +219,21 @@ fn sources_table(root: &Path) -> Result<MemTable> {
     use datafusion::arrow::array::{ArrayRef, StringArray, UInt64Array};
     use datafusion::arrow::datatypes::{DataType, Field, Schema};
     use trailhound_convert::manifest::SourceStatus;
-    let lake = trailhound_convert::Lake::open(root).map_err(|e| QueryError::Location {
-        location: root.display().to_string(),
-        reason: e.to_string(),
-    })?;
-    let s: Vec<_> = lake.state().sources.values().collect();
+    // A Hive dataset written by another tool has no manifest: no sources, still queryable.
+    let lake = if root.join(trailhound_convert::manifest::LOG_DIR).is_dir() {
+        Some(
+            trailhound_convert::Lake::open(root).map_err(|e| QueryError::Location {
+                location: root.display().to_string(),
+                reason: e.to_string(),
+            })?,
+        )
+    } else {
+        None
+    };
+    let s: Vec<_> = lake
+        .iter()
+        .flat_map(|l| l.state().sources.values())
+        .collect();
     let text =
         |f: &dyn Fn(&trailhound_convert::manifest::SourceEntry) -> Option<String>| -> ArrayRef {
             Arc::new(s.iter().map(|e| f(e)).collect::<StringArray>())
