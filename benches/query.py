@@ -1,6 +1,6 @@
 """Whole-process latency of typical investigations: trailhound vs the DuckDB CLI on the same
 Parquet files, alternating runs, medians and ratios. Run by query.sh."""
-import argparse, os, statistics, subprocess, time
+import argparse, datetime, statistics, subprocess, time
 
 p = argparse.ArgumentParser()
 p.add_argument("--lake", required=True)
@@ -51,9 +51,9 @@ out = subprocess.run([TH, "sql", a.lake, "--format", "csv", "-c",
                       "SELECT min(date) FROM cloudtrail WHERE date <> 'unknown'"],
                      capture_output=True, check=True).stdout.decode().split()
 first = out[1]
-y, m, d = map(int, first.split("-"))
-d1 = f"{y:04d}-{m:02d}-{d + 10:02d}T00:00:00Z"
-d2 = f"{y:04d}-{m:02d}-{d + 13:02d}T00:00:00Z"
+start = datetime.date.fromisoformat(first)
+d1 = f"{start + datetime.timedelta(days=10)}T00:00:00Z"
+d2 = f"{start + datetime.timedelta(days=13)}T00:00:00Z"
 
 print(f"lake {a.lake}, {a.runs} alternating runs per query, whole-process wall time (medians)")
 print(f"{'query':58} {'trailhound':>11} {'duckdb':>9} {'ratio':>7}  rows")

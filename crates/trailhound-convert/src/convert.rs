@@ -604,7 +604,6 @@ fn split_by_partition(
         .as_primitive::<TimestampMicrosecondType>();
     let accounts = batch.column(RECIPIENT_ACCOUNT_ID).as_string::<i32>();
     let regions = batch.column(AWS_REGION).as_string::<i32>();
-    let key_date = info.and_then(|i| i.date.clone());
     // Group rows by borrowed values first; build the (allocated) keys once per group.
     // (account, region, day) → rows.
     type Group<'a> = ((&'a str, &'a str, Option<i64>), Vec<u32>);
@@ -637,14 +636,16 @@ fn split_by_partition(
     let single = groups.len() == 1;
     let mut out = Vec::with_capacity(groups.len());
     for ((account, region, day), rows) in groups {
-        let date = match day {
-            Some(d) => date_of(d * 86_400_000_000),
-            None => key_date.clone().unwrap_or_else(|| "unknown".into()),
-        };
+        let (account, region, date) = partition_of(
+            info,
+            Some(account),
+            Some(region),
+            day.map(|d| d * 86_400_000_000),
+        );
         let key = PartKey {
             dataset,
-            account: sanitize_partition_value(account),
-            region: sanitize_partition_value(region),
+            account,
+            region,
             date,
         };
         let part = if single {

@@ -2,7 +2,6 @@
 //! the log files digests name, and look for what no digest covers.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
 use std::path::Path;
 
 use rsa::Pkcs1v15Sign;
@@ -31,17 +30,11 @@ struct LoadedDigest {
     end: i64,
 }
 
+/// The object's JSON, decompressed by the converter's own `inflate`.
 fn read_uncompressed(o: &SourceObject) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(&o.path).map_err(|e| e.to_string())?;
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes.as_slice())
-            .read_to_end(&mut out)
-            .map_err(|e| format!("corrupt or truncated gzip: {e}"))?;
-        Ok(out)
-    } else {
-        Ok(bytes)
-    }
+    let mut buf = Vec::new();
+    Ok(trailhound_convert::inflate(&o.key, &bytes, &mut buf)?.to_vec())
 }
 
 /// The delivery time in a log file's name (`…_20240801T1205Z_…`), in microseconds.
