@@ -29,6 +29,55 @@ pub enum Command {
     /// Check a trail archive's integrity offline from CloudTrail's digest files: signatures, the
     /// chain of digests, every log file's hash. Exit code 2 when anything is wrong.
     Verify(VerifyArgs),
+    /// Estimate what the trail costs per month, logging everything and with each set of event
+    /// selectors, from the archive's own events: events, bytes, S3 and CloudTrail dollars, and
+    /// which exclusions save most.
+    Cost(CostArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CostArgs {
+    /// The lake (or use --lake / TRAILHOUND_LAKE).
+    pub lake_pos: Option<PathBuf>,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    /// Event selectors to price (repeatable): what `aws cloudtrail get-event-selectors` prints, or
+    /// the JSON array `put-event-selectors` takes (basic or advanced).
+    #[arg(long = "selectors", value_name = "FILE")]
+    pub selectors: Vec<PathBuf>,
+    /// The period analysed (cut to the days the data covers).
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// A price file replacing the built-in us-east-1 prices (same TOML layout).
+    #[arg(long, value_name = "FILE")]
+    pub pricing: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: CostFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The trail records an additional copy of management events (charged); by default it is the
+    /// account's first copy (free).
+    #[arg(long)]
+    pub additional_copy: bool,
+    /// The trail also sends its events to CloudWatch Logs, kept this many days.
+    #[arg(long, value_name = "DAYS")]
+    pub cloudwatch_retention: Option<u32>,
+    /// The log bucket's lifecycle: storage classes and days in each, deleted after the last.
+    #[arg(long, value_name = "CLASS:DAYS,…", default_value = trailhound_cost::Lifecycle::DEFAULT)]
+    pub lifecycle: String,
+    /// How many event sources and event names to rank by volume.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum CostFormat {
+    Table,
+    Json,
+    Md,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sql(a) => crate::sql::run_sql(a),
         Command::Lookup(a) => crate::lookup::run_lookup(a),
         Command::Verify(a) => run_verify(a),
+        Command::Cost(a) => crate::cost::run_cost(a),
     }
 }
 

@@ -5,6 +5,7 @@
 mod args;
 mod commands;
 mod config;
+mod cost;
 mod lookup;
 mod progress;
 mod repl;

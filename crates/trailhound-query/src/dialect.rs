@@ -70,8 +70,11 @@ pub fn rewrite(statement: &mut DFStatement) {
 }
 
 fn field_of_result(root: &Expr, access_chain: &mut [AccessExpr]) {
-    // A plain column path (`useridentity.arn`) is planned by DataFusion already.
-    if matches!(root, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+    // A plain column path (`useridentity.arn`) is planned by DataFusion already; a field of a
+    // subscript (`resources[1].arn`) or of a function's result is not.
+    if matches!(root, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+        && access_chain.iter().all(|a| matches!(a, AccessExpr::Dot(_)))
+    {
         return;
     }
     for a in access_chain.iter_mut() {

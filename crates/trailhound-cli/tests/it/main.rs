@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design
 
 mod cli;
+mod cost;
 mod repl;
 mod sql;
 

@@ -1,0 +1,35 @@
+//! The trailhound cost model: what a CloudTrail trail costs, logging everything or with event
+//! selectors, measured on the events of an archive.
+//!
+//! - [`selectors`]: read, validate (as CloudTrail does) and evaluate basic and advanced selectors.
+//! - [`pricing`]: the versioned price file (built in: us-east-1), replaceable.
+//! - [`scan`]: one pass over the lake, judging every event by every selector set.
+//! - [`estimate`]: volumes to a monthly bill (events, S3 over a lifecycle, CloudWatch Logs).
+//! - [`report`]: table, Markdown and JSON output.
+
+pub mod error;
+pub mod estimate;
+pub mod pricing;
+pub mod report;
+pub mod scan;
+pub mod selectors;
+
+pub use error::{Error, Result};
+pub use estimate::{estimate, Estimate, Lifecycle, ManagementCopy, Options};
+pub use pricing::Pricing;
+pub use selectors::Selectors;
+
+/// Measures the lake behind `engine` (its window applies) and prices each named selector set.
+pub async fn run(
+    engine: &trailhound_query::Engine,
+    lake: &std::path::Path,
+    sets: &[(String, Selectors)],
+    pricing: &Pricing,
+    opts: &Options,
+) -> Result<Estimate> {
+    let sizes = scan::manifest_sizes(lake)?;
+    let selectors: Vec<Selectors> = sets.iter().map(|(_, s)| s.clone()).collect();
+    let m = scan::measure(engine, &selectors, &sizes).await?;
+    let names: Vec<String> = sets.iter().map(|(n, _)| n.clone()).collect();
+    Ok(estimate(&m, &names, pricing, opts))
+}
