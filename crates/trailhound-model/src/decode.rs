@@ -44,6 +44,45 @@ pub enum DecodeError {
 /// with one key, `Records`, holding an array of objects; anything else is an error and nothing of
 /// the file is returned.
 pub fn decode_log(json: &[u8], source: &str) -> Result<RecordBatch, DecodeError> {
+    decode_log_projected(json, source, &Projection::all())
+}
+
+/// Which columns a decode builds; the others come back as all-null columns of the right type.
+/// A query reading three columns of a raw log then skips typing the other thirty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Projection {
+    /// One flag per [`RECORD`] column.
+    pub columns: [bool; RECORD.len()],
+    /// `_extra`: what did not fit (needed for a lossless copy, not for most queries).
+    pub extra: bool,
+    /// `_record_hash`.
+    pub record_hash: bool,
+}
+
+impl Projection {
+    pub fn all() -> Self {
+        Self {
+            columns: [true; RECORD.len()],
+            extra: true,
+            record_hash: true,
+        }
+    }
+
+    pub fn none() -> Self {
+        Self {
+            columns: [false; RECORD.len()],
+            extra: false,
+            record_hash: false,
+        }
+    }
+}
+
+/// [`decode_log`], building only the columns of `projection` (still checking the whole file).
+pub fn decode_log_projected(
+    json: &[u8],
+    source: &str,
+    projection: &Projection,
+) -> Result<RecordBatch, DecodeError> {
     let json = std::str::from_utf8(json).map_err(|e| DecodeError::Utf8 {
         offset: e.valid_up_to(),
     })?;
@@ -51,6 +90,7 @@ pub fn decode_log(json: &[u8], source: &str) -> Result<RecordBatch, DecodeError>
         return Err(DecodeError::Empty);
     }
     let mut builder = RecordBuilder::new(source);
+    builder.projection = projection.clone();
     let mut de = serde_json::Deserializer::from_str(json);
     EnvelopeSeed(&mut builder).deserialize(&mut de)?;
     de.end()?;
@@ -148,6 +188,8 @@ struct RecordBuilder {
     event_bytes: Int64Builder,
     record_hash: Int64Builder,
     extra_buf: Vec<u8>,
+    projection: Projection,
+    rows: usize,
 }
 
 impl RecordBuilder {
@@ -160,6 +202,8 @@ impl RecordBuilder {
             event_bytes: Int64Builder::new(),
             record_hash: Int64Builder::new(),
             extra_buf: Vec::new(),
+            projection: Projection::all(),
+            rows: 0,
         }
     }
 
@@ -177,14 +221,18 @@ impl RecordBuilder {
     fn push_entries(&mut self, entries: Entries<'_>) {
         // Size of the record as minified JSON, and a hash of its content (keys and raw values,
         // in order): the duplicate-detection key.
+        self.rows += 1;
         let mut size = 2 + entries.len().saturating_sub(1);
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let hash = self.projection.record_hash;
         for (k, v) in &entries {
             size += k.len() + 3 + v.get().len();
-            hasher.update(k.as_bytes());
-            hasher.update(&[0xff]);
-            hasher.update(v.get().as_bytes());
-            hasher.update(&[0xfe]);
+            if hash {
+                hasher.update(k.as_bytes());
+                hasher.update(&[0xff]);
+                hasher.update(v.get().as_bytes());
+                hasher.update(&[0xfe]);
+            }
         }
         let mut slots: [Option<&RawValue>; RECORD.len()] = [None; RECORD.len()];
         let mut extras: Entries = Vec::new();
@@ -195,13 +243,16 @@ impl RecordBuilder {
             }
         }
         for (i, (column, slot)) in self.columns.iter_mut().zip(slots).enumerate() {
+            if !self.projection.columns[i] {
+                continue;
+            }
             if !column.append(slot) {
                 if let Some(v) = slot {
                     extras.push((RECORD[i].key.into(), v));
                 }
             }
         }
-        if extras.is_empty() {
+        if extras.is_empty() || !self.projection.extra {
             self.extra.append_null();
         } else {
             let buf = &mut self.extra_buf;
@@ -221,7 +272,7 @@ impl RecordBuilder {
         }
         self.source.append_value(&self.source_name);
         self.event_bytes.append_value(size as i64);
-        if slots[EVENT_ID].is_some() {
+        if hash && slots[EVENT_ID].is_some() {
             self.record_hash.append_value(hasher.digest() as i64);
         } else {
             self.record_hash.append_null();
@@ -230,8 +281,15 @@ impl RecordBuilder {
 
     fn finish(mut self) -> Result<RecordBatch, DecodeError> {
         let mut arrays: Vec<ArrayRef> = Vec::with_capacity(RECORD.len() + 4);
-        for column in &mut self.columns {
-            arrays.push(column.finish()?);
+        for (i, column) in self.columns.iter_mut().enumerate() {
+            if self.projection.columns[i] {
+                arrays.push(column.finish()?);
+            } else {
+                arrays.push(arrow_array::new_null_array(
+                    &schema::data_type(RECORD[i].kind),
+                    self.rows,
+                ));
+            }
         }
         arrays.push(Arc::new(self.extra.finish()));
         arrays.push(Arc::new(self.source.finish()));

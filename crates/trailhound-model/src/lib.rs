@@ -23,6 +23,6 @@ pub mod rebuild;
 pub mod schema;
 pub mod time;
 
-pub use decode::{decode_log, decode_records, DecodeError};
+pub use decode::{decode_log, decode_log_projected, decode_records, DecodeError, Projection};
 pub use rebuild::Rebuilder;
 pub use schema::record_schema;

@@ -19,8 +19,9 @@ use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use trailhound_convert::source::{list_sources, SourceObject};
 use trailhound_convert::{SourceFilter, TimeWindow};
+use trailhound_model::decode::Projection;
 use trailhound_model::layout::{parse_key, LogKind};
-use trailhound_model::schema::{AWS_REGION, EVENT_TIME, RECIPIENT_ACCOUNT_ID};
+use trailhound_model::schema::{AWS_REGION, EVENT_TIME, RECIPIENT_ACCOUNT_ID, RECORD};
 
 use crate::lake_table::table_schema;
 use crate::prune::{allowed_values, time_bounds};
@@ -94,6 +95,7 @@ impl TableProvider for RawTable {
                 p.1.push(o);
             }
         }
+        let wanted = Arc::new(decode_projection(projection));
         let partitions: Vec<Arc<dyn PartitionStream>> = parts
             .into_iter()
             .filter(|p| !p.1.is_empty())
@@ -101,6 +103,7 @@ impl TableProvider for RawTable {
                 Arc::new(RawPartition {
                     schema: self.schema.clone(),
                     objects: Arc::new(p.1),
+                    projection: wanted.clone(),
                 }) as Arc<dyn PartitionStream>
             })
             .collect();
@@ -124,6 +127,27 @@ impl TableProvider for RawTable {
 struct RawPartition {
     schema: SchemaRef,
     objects: Arc<Vec<SourceObject>>,
+    projection: Arc<Projection>,
+}
+
+/// The decoder columns a scan's projection needs (all when there is none). The partition
+/// columns are computed from `eventTime`, `recipientAccountId` and `awsRegion`, always decoded.
+fn decode_projection(projection: Option<&Vec<usize>>) -> Projection {
+    let Some(cols) = projection else {
+        return Projection::all();
+    };
+    let mut p = Projection::none();
+    for i in [EVENT_TIME, AWS_REGION, RECIPIENT_ACCOUNT_ID] {
+        p.columns[i] = true;
+    }
+    for &c in cols {
+        if c < RECORD.len() {
+            p.columns[c] = true;
+        } else if c == RECORD.len() {
+            p.extra = true;
+        }
+    }
+    p
 }
 
 impl PartitionStream for RawPartition {
@@ -134,10 +158,11 @@ impl PartitionStream for RawPartition {
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<RecordBatch>>(2);
         let objects = self.objects.clone();
         let schema = self.schema.clone();
+        let projection = self.projection.clone();
         tokio::task::spawn_blocking(move || {
             let mut buf = Vec::new();
             for o in objects.iter() {
-                let r = read_object(o, &schema, &mut buf);
+                let r = read_object(o, &schema, &projection, &mut buf);
                 let failed = r.is_err();
                 // The receiver is gone when the query was cancelled or finished early.
                 if tx.blocking_send(r).is_err() || failed {
@@ -152,11 +177,16 @@ impl PartitionStream for RawPartition {
 }
 
 /// Reads, inflates and decodes one log object into the table's schema.
-fn read_object(o: &SourceObject, schema: &SchemaRef, buf: &mut Vec<u8>) -> Result<RecordBatch> {
+fn read_object(
+    o: &SourceObject,
+    schema: &SchemaRef,
+    projection: &Projection,
+    buf: &mut Vec<u8>,
+) -> Result<RecordBatch> {
     let fail = |why: String| DataFusionError::Execution(format!("{}: {why}", o.path.display()));
     let bytes = fs::read(&o.path).map_err(|e| fail(e.to_string()))?;
     let json = trailhound_convert::inflate(&o.key, &bytes, buf).map_err(fail)?;
-    let batch = trailhound_model::decode::decode_log(json, &o.key).map_err(|e| {
+    let batch = trailhound_model::decode_log_projected(json, &o.key, projection).map_err(|e| {
         fail(format!(
             "{e} (convert the folder to quarantine such files and read the rest)"
         ))

@@ -97,3 +97,60 @@ fn a_lone_surrogate_is_kept_verbatim() {
     let text = Rebuilder::new(&batch).unwrap().row_json(0).unwrap();
     assert!(text.contains(r#""sourceIPAddress":"a\ud800b""#), "{text}");
 }
+
+/// A projected decode builds exactly the chosen columns, equal to a full decode's, and leaves the
+/// others all-null, on every real log.
+#[test]
+fn projected_decode_matches_the_full_decode() {
+    use trailhound_model::schema::RECORD;
+    use trailhound_model::{decode_log_projected, Projection};
+    let mut files = Vec::new();
+    walk(&crate::real_logs_dir(), &mut files);
+    let mut p = Projection::none();
+    // eventName, userIdentity (a struct), requestParameters (JSON text), resources (a list).
+    let chosen = [
+        "eventName",
+        "userIdentity",
+        "requestParameters",
+        "resources",
+    ];
+    for (i, f) in RECORD.iter().enumerate() {
+        p.columns[i] = chosen.contains(&f.key);
+    }
+    let mut checked = 0;
+    for f in files
+        .iter()
+        .filter(|f| LogKind::of_key(&f.to_string_lossy()) == LogKind::Events)
+    {
+        let json = gunzip(f);
+        let full = decode_log(&json, "k").unwrap();
+        let part = decode_log_projected(&json, "k", &p).unwrap();
+        assert_eq!(full.schema(), part.schema());
+        for (i, field) in RECORD.iter().enumerate() {
+            if p.columns[i] {
+                assert_eq!(
+                    full.column(i),
+                    part.column(i),
+                    "{}: {}",
+                    f.display(),
+                    field.key
+                );
+            } else {
+                assert_eq!(part.column(i).null_count(), part.num_rows());
+            }
+        }
+        let extra = RECORD.len();
+        assert_eq!(
+            part.column(extra).null_count(),
+            part.num_rows(),
+            "no _extra unless asked"
+        );
+        assert_eq!(
+            full.column(extra + 2),
+            part.column(extra + 2),
+            "_event_bytes"
+        );
+        checked += part.num_rows();
+    }
+    assert_eq!(checked, 1406, "events outside the Insights files");
+}
