@@ -33,6 +33,113 @@ pub enum Command {
     /// selectors, from the archive's own events: events, bytes, S3 and CloudTrail dollars, and
     /// which exclusions save most.
     Cost(CostArgs),
+    /// List the saved queries (threat patterns, cost anomalies, compliance, investigation), or
+    /// show one's documentation and SQL.
+    Queries(QueriesArgs),
+    /// Run a saved query (or a whole --category) by name, bounded to the last 7 days by default.
+    Run(RunArgs),
+    /// Run a report for schedules: `report compliance --since 30d --format md --output FILE`.
+    Report(ReportArgs),
+}
+
+/// Where saved queries come from.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CatalogArgs {
+    /// A folder of saved queries (`<category>/<name>.sql`) adding to or replacing the built-in
+    /// ones by name (repeatable; `~/.config/trailhound/queries` is always read).
+    #[arg(long = "queries", value_name = "DIR")]
+    pub queries: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct QueriesArgs {
+    #[command(subcommand)]
+    pub action: Option<QueriesAction>,
+    /// Only this category.
+    #[arg(long)]
+    pub category: Option<String>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueriesAction {
+    /// Print a saved query's documentation, parameters and SQL.
+    Show {
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The saved query (see `trailhound queries`).
+    #[arg(required_unless_present = "category", conflicts_with = "category")]
+    pub name: Option<String>,
+    /// Run every query of this category instead.
+    #[arg(long)]
+    pub category: Option<String>,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    /// A parameter, NAME=VALUE (repeatable), bound as a typed value.
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// The period searched [default: the last 7 days].
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// How far before the period "never seen before" queries look (30d, 12w).
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub lookback: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Widest column in table output, in characters.
+    #[arg(long, value_name = "N", default_value_t = 48)]
+    pub max_width: usize,
+    /// Exit with code 1 when a query finds something.
+    #[arg(long)]
+    pub fail_on_findings: bool,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The report: `compliance` (every query of the compliance category), or another category.
+    pub kind: String,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    /// The period covered [default: the last 7 days].
+    #[command(flatten)]
+    pub window: WindowArgs,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ReportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Findings shown per section (all are counted).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_findings: usize,
+    /// Exit with code 1 when any section has findings.
+    #[arg(long)]
+    pub fail_on_findings: bool,
+    /// A parameter for the report's queries, NAME=VALUE (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormat {
+    Md,
+    Html,
+    Json,
 }
 
 #[derive(Debug, Args)]

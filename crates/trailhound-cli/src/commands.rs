@@ -28,6 +28,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Lookup(a) => crate::lookup::run_lookup(a),
         Command::Verify(a) => run_verify(a),
         Command::Cost(a) => crate::cost::run_cost(a),
+        Command::Queries(a) => crate::saved::run_queries(a),
+        Command::Run(a) => crate::saved::run_run(a),
+        Command::Report(a) => crate::saved::run_report(a),
     }
 }
 

@@ -9,6 +9,7 @@ mod cost;
 mod lookup;
 mod progress;
 mod repl;
+mod saved;
 mod sql;
 
 use std::process::ExitCode;

@@ -201,6 +201,25 @@ impl Engine {
         Ok(out)
     }
 
+    /// Runs one statement with its `$name` placeholders bound to typed values (saved queries).
+    pub async fn run_bound(
+        &self,
+        sql: &str,
+        params: Vec<(String, ScalarValue)>,
+    ) -> Result<QueryOutput> {
+        let mut frames = self.plan(sql).await?;
+        if frames.len() != 1 {
+            return Err(QueryError::Output(format!(
+                "a saved query must be exactly one statement, not {}",
+                frames.len()
+            )));
+        }
+        let df = frames.remove(0).with_param_values(params)?;
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        Ok(QueryOutput { schema, batches })
+    }
+
     /// Runs every statement of `sql` and collects the results.
     pub async fn run(&self, sql: &str) -> Result<Vec<QueryOutput>> {
         let mut out = Vec::new();

@@ -5,6 +5,7 @@
 //! Everything registered here is a plain DataFusion table provider or scalar UDF, so the same
 //! lake and SQL run on any DataFusion-based engine.
 
+pub mod catalog;
 mod coerce;
 mod dialect;
 pub mod engine;
@@ -15,6 +16,7 @@ pub mod lookup;
 pub mod output;
 pub mod prune;
 pub mod raw_table;
+pub mod report;
 pub mod stats;
 
 pub use engine::{Engine, EngineOptions, QueryOutput};

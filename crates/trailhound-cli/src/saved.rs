@@ -1,0 +1,232 @@
+//! `trailhound queries`, `run` and `report`: the saved-query catalog from the command line.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use trailhound_convert::window::{now_micros, parse_duration};
+use trailhound_query::catalog::{window_bounds, Catalog, SavedQuery};
+use trailhound_query::output::{write_text, Format, TableStyle};
+
+use crate::args::{CatalogArgs, QueriesAction, QueriesArgs, ReportArgs, ReportFormat, RunArgs};
+use crate::commands::{lake_path, window};
+use crate::sql::{format_of, open_engine, runtime, Printer};
+
+const DAY_US: i64 = 86_400_000_000;
+
+/// The built-in queries, the user's config folder, then `--queries` folders.
+pub fn catalog(a: &CatalogArgs) -> Result<Catalog> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(cfg) = crate::config::path() {
+        if let Some(parent) = cfg.parent() {
+            dirs.push(parent.join("queries"));
+        }
+    }
+    for d in &a.queries {
+        if !d.is_dir() {
+            bail!("--queries {}: not a folder", d.display());
+        }
+        dirs.push(d.clone());
+    }
+    Ok(Catalog::load(&dirs)?)
+}
+
+pub fn run_queries(a: QueriesArgs) -> Result<ExitCode> {
+    let cat = catalog(&a.catalog)?;
+    let mut out = std::io::stdout().lock();
+    match a.action {
+        Some(QueriesAction::Show { name }) => {
+            let q = cat.get(&name)?;
+            show(q, &mut out)?;
+        }
+        None => {
+            let list = match &a.category {
+                Some(c) => {
+                    let l = cat.category(c);
+                    if l.is_empty() {
+                        bail!(
+                            "no saved queries in category {c:?}; categories: {}",
+                            cat.categories().join(", ")
+                        );
+                    }
+                    l
+                }
+                None => cat.all(),
+            };
+            let w = list.iter().map(|q| q.name.len()).max().unwrap_or(4);
+            writeln!(out, "{:w$}  {:11}  {:8}  title", "name", "category", "severity")?;
+            for q in list {
+                writeln!(out, "{:w$}  {:11}  {:8}  {}", q.name, q.category, q.severity, q.title)?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(q: &SavedQuery, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "{} — {}", q.name, q.title)?;
+    writeln!(out, "category: {}   severity: {}   from: {}", q.category, q.severity, q.origin)?;
+    if !q.references.is_empty() {
+        writeln!(out, "references: {}", q.references.join("; "))?;
+    }
+    writeln!(out, "\n{}\n", q.description)?;
+    writeln!(out, "parameters:")?;
+    writeln!(out, "  --since/--from/--until  the period searched ($from, $until; default the last 7 days)")?;
+    writeln!(out, "  --lookback              history before the period ($baseline_from; default 30d)")?;
+    for p in &q.params {
+        writeln!(
+            out,
+            "  --param {}=<{}>  {} [{}]",
+            p.name,
+            p.kind.name(),
+            p.doc,
+            p.default.as_deref().map_or("required".to_string(), |d| format!("default {d}"))
+        )?;
+    }
+    writeln!(out, "\n{}", q.sql)?;
+    Ok(())
+}
+
+fn params(list: &[String]) -> Result<BTreeMap<String, String>> {
+    let mut m = BTreeMap::new();
+    for p in list {
+        let (k, v) = p
+            .split_once('=')
+            .with_context(|| format!("--param {p:?}: expected NAME=VALUE"))?;
+        m.insert(k.trim().to_string(), v.to_string());
+    }
+    Ok(m)
+}
+
+fn bounds(w: &crate::args::WindowArgs, lookback: &str) -> Result<(i64, i64, i64)> {
+    let tw = window(w)?;
+    let (from, until) = window_bounds(&tw, now_micros());
+    let lookback = parse_duration(lookback).context("--lookback")?;
+    Ok((from, until, (lookback / DAY_US).max(1)))
+}
+
+pub fn run_run(a: RunArgs) -> Result<ExitCode> {
+    let cat = catalog(&a.catalog)?;
+    let queries: Vec<&SavedQuery> = match (&a.name, &a.category) {
+        (Some(n), _) => vec![cat.get(n)?],
+        (None, Some(c)) => {
+            let l = cat.category(c);
+            if l.is_empty() {
+                bail!("no saved queries in category {c:?}; categories: {}", cat.categories().join(", "));
+            }
+            l
+        }
+        (None, None) => bail!("name a saved query or a --category"),
+    };
+    let given = params(&a.params)?;
+    if queries.len() == 1 {
+        // Checked before the lake is opened: a typo costs nothing.
+        queries[0].bind(&given, 0, 1, 1)?;
+    }
+    let (from, until, lookback) = bounds(&a.window, &a.lookback)?;
+    let lake = lake_path(None, a.lake.clone())?;
+    let rt = runtime()?;
+    let _guard = rt.enter();
+    // The engine sees the whole lake: the queries bound themselves with $from/$until (and look
+    // further back with $baseline_from).
+    let engine = open_engine(Some(lake), None, &Default::default(), &a.engine)?;
+    let printer = Printer {
+        format: format_of(a.format),
+        style: TableStyle {
+            max_cell_width: a.max_width.max(4),
+            max_rows: 0,
+            terminal_width: None,
+            expanded: false,
+        },
+        output: a.output.clone(),
+    };
+    if let Some(path) = &a.output {
+        std::fs::write(path, b"").with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let many = queries.len() > 1;
+    let mut found = 0;
+    for q in queries {
+        let given: BTreeMap<String, String> = if many {
+            given
+                .iter()
+                .filter(|(k, _)| q.params.iter().any(|p| &p.name == *k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        } else {
+            given.clone()
+        };
+        let values = q.bind(&given, from, until, lookback)?;
+        let out = rt
+            .block_on(engine.run_bound(&q.sql, values))
+            .with_context(|| format!("saved query {} ({})", q.name, q.origin))?;
+        let rows: usize = out.batches.iter().map(|b| b.num_rows()).sum();
+        found += rows;
+        if many && printer.format == Format::Table {
+            let heading = format!("== {} [{}]: {} — {} finding(s)\n", q.name, q.severity, q.title, rows);
+            match &a.output {
+                Some(p) => {
+                    let mut f = std::fs::OpenOptions::new().append(true).open(p)?;
+                    f.write_all(heading.as_bytes())?;
+                }
+                None => std::io::stdout().lock().write_all(heading.as_bytes())?,
+            }
+        }
+        printer.print(&out)?;
+    }
+    Ok(if a.fail_on_findings && found > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn run_report(a: ReportArgs) -> Result<ExitCode> {
+    let cat = catalog(&a.catalog)?;
+    let queries = cat.category(&a.kind);
+    if queries.is_empty() {
+        bail!(
+            "no report {:?}: reports are the query categories ({})",
+            a.kind,
+            cat.categories().join(", ")
+        );
+    }
+    let given = params(&a.params)?;
+    let (from, until, lookback) = bounds(&a.window, "30d")?;
+    let lake = lake_path(None, a.lake.clone())?;
+    let rt = runtime()?;
+    let _guard = rt.enter();
+    let engine = open_engine(Some(lake), None, &Default::default(), &a.engine)?;
+    let report = rt.block_on(trailhound_query::report::build(
+        &engine,
+        &a.kind,
+        &queries,
+        &given,
+        (from, until, lookback),
+        a.max_findings,
+    ))?;
+    let text = match a.format {
+        ReportFormat::Md => trailhound_query::report::markdown(&report),
+        ReportFormat::Html => trailhound_query::report::html(&report),
+        ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    match &a.output {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    if report.errors() > 0 {
+        eprintln!("warning: {} check(s) failed to run (see the report)", report.errors());
+    }
+    Ok(if a.fail_on_findings && report.with_findings() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes a saved query's result for the REPL's `\run`.
+pub fn print_for_repl(out: &mut dyn Write, result: &trailhound_query::QueryOutput, style: &TableStyle) -> Result<()> {
+    write_text(out, result, Format::Table, style)?;
+    Ok(())
+}

@@ -1,0 +1,13 @@
+-- title: Changes to logging and monitoring
+-- severity: high
+-- description: Every write to CloudTrail, AWS Config, GuardDuty, Security Hub and Access Analyzer,
+--   and CloudWatch alarms or log groups deleted, disabled or shortened.
+-- references: SOC 2 CC7.2; ISO 27001 A.8.15; MITRE ATT&CK T1562
+SELECT eventid, eventtime, eventname, eventsource, user_display_name(useridentity) AS principal, sourceipaddress, errorcode, account, region
+FROM cloudtrail
+WHERE eventtime >= $from AND eventtime < $until
+  AND (readonly IS NULL OR NOT readonly)
+  AND (eventsource IN ('cloudtrail.amazonaws.com', 'config.amazonaws.com', 'guardduty.amazonaws.com', 'securityhub.amazonaws.com', 'access-analyzer.amazonaws.com')
+    OR (eventsource = 'monitoring.amazonaws.com' AND eventname IN ('DeleteAlarms', 'DisableAlarmActions', 'PutMetricAlarm'))
+    OR (eventsource = 'logs.amazonaws.com' AND eventname IN ('DeleteLogGroup', 'DeleteLogStream', 'PutRetentionPolicy', 'DeleteMetricFilter', 'DeleteSubscriptionFilter')))
+ORDER BY eventtime, eventid

@@ -1,0 +1,15 @@
+-- title: Access to named sensitive resources
+-- severity: low
+-- description: Every call (reads included) touching a resource whose ARN or request names it
+--   matches the pattern: by default, names containing secret, prod, backup or pii.
+-- references: SOC 2 CC6.1; ISO 27001 A.8.3; PCI DSS 10.2.1
+-- param: resource_pattern string (?i)(secret|prod|backup|pii) | regular expression on resource ARNs and request parameters
+SELECT eventid, eventtime, eventname, eventsource, user_display_name(useridentity) AS principal, sourceipaddress, errorcode,
+       coalesce(resources[1].arn, json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.secretId')) AS resource,
+       account, region
+FROM cloudtrail
+WHERE eventtime >= $from AND eventtime < $until
+  AND (regexp_like(coalesce(resources[1].arn, ''), $resource_pattern)
+    OR regexp_like(coalesce(resources[2].arn, ''), $resource_pattern)
+    OR regexp_like(coalesce(requestparameters, ''), $resource_pattern))
+ORDER BY eventtime, eventid

@@ -1,0 +1,14 @@
+-- title: GPU and very large instance launches
+-- severity: medium
+-- description: RunInstances of accelerated families (p, g, inf, trn, dl, f, vt) or very large
+--   sizes (metal, 12xlarge and up), with the count requested.
+-- references: FinOps: compute anomalies; MITRE ATT&CK T1496 (resource hijacking)
+-- param: pattern string ^(p[0-9]|g[0-9]|inf[0-9]|trn[0-9]|dl[0-9]|f[0-9]|vt[0-9])|\.(metal|(1[2-9]|[2-9][0-9]|[1-9][0-9][0-9])xlarge) | regular expression on the instance type
+SELECT eventid, eventtime, json_extract_scalar(requestparameters, '$.instanceType') AS instance_type,
+       coalesce(json_extract_scalar(requestparameters, '$.instancesSet.items[0].maxCount'), json_extract_scalar(requestparameters, '$.maxCount')) AS max_count,
+       user_display_name(useridentity) AS principal, errorcode, account, region
+FROM cloudtrail
+WHERE eventtime >= $from AND eventtime < $until
+  AND eventsource = 'ec2.amazonaws.com' AND eventname = 'RunInstances'
+  AND regexp_like(coalesce(json_extract_scalar(requestparameters, '$.instanceType'), ''), $pattern)
+ORDER BY eventtime, eventid
