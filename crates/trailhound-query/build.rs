@@ -32,8 +32,12 @@ fn main() {
             .to_string_lossy()
             .replace('\\', "/");
         let abs = f.canonicalize().expect("query file");
-        writeln!(code, "    ({rel:?}, include_str!({:?})),", abs.display().to_string())
-            .expect("write");
+        writeln!(
+            code,
+            "    ({rel:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .expect("write");
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("builtin_queries.rs");

@@ -1,9 +1,10 @@
 -- title: Access to named sensitive resources
 -- severity: low
--- description: Every call (reads included) touching a resource whose ARN or request names it
---   matches the pattern: by default, names containing secret, prod, backup or pii.
+-- description: Every call (reads included) touching a resource whose ARN (first two resources) or
+--   name in the request (bucketName, key, secretId, name, tableName, keyId) matches the pattern:
+--   by default, names containing secret, prod, backup or pii.
 -- references: SOC 2 CC6.1; ISO 27001 A.8.3; PCI DSS 10.2.1
--- param: resource_pattern string (?i)(secret|prod|backup|pii) | regular expression on resource ARNs and request parameters
+-- param: resource_pattern string (?i)(secret|prod|backup|pii) | regular expression on resource ARNs and names
 SELECT eventid, eventtime, eventname, eventsource, user_display_name(useridentity) AS principal, sourceipaddress, errorcode,
        coalesce(resources[1].arn, json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.secretId')) AS resource,
        account, region
@@ -11,5 +12,7 @@ FROM cloudtrail
 WHERE eventtime >= $from AND eventtime < $until
   AND (regexp_like(coalesce(resources[1].arn, ''), $resource_pattern)
     OR regexp_like(coalesce(resources[2].arn, ''), $resource_pattern)
-    OR regexp_like(coalesce(requestparameters, ''), $resource_pattern))
+    OR regexp_like(concat_ws(' ', json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.key'),
+                             json_extract_scalar(requestparameters, '$.secretId'), json_extract_scalar(requestparameters, '$.name'),
+                             json_extract_scalar(requestparameters, '$.tableName'), json_extract_scalar(requestparameters, '$.keyId')), $resource_pattern))
 ORDER BY eventtime, eventid

@@ -9,7 +9,7 @@ WITH recent AS (
   FROM cloudtrail
   WHERE eventtime >= $from AND eventtime < $until
     AND (eventtype IS NULL OR eventtype <> 'AwsServiceEvent')
-    AND useridentity.type <> 'AWSService'
+    AND coalesce(useridentity.type, '') <> 'AWSService'
 ),
 before AS (
   SELECT DISTINCT account, awsregion FROM cloudtrail

@@ -65,9 +65,7 @@ pub struct QueriesArgs {
 #[derive(Debug, Subcommand)]
 pub enum QueriesAction {
     /// Print a saved query's documentation, parameters and SQL.
-    Show {
-        name: String,
-    },
+    Show { name: String },
 }
 
 #[derive(Debug, Args)]

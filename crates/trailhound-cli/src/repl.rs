@@ -37,12 +37,24 @@ Meta commands:
   \\timing        show how long each query takes (on/off)
   \\format FMT    result format: table, csv, tsv, json, ndjson
   \\x             expanded rows: one line per column (on/off)
+  \\queries       list the saved queries
+  \\run NAME [since=7d|from=T] [until=T] [PARAM=VALUE …]
+                 run a saved query (the last 7 days unless told)
   \\?             this help
   \\q             quit (or Ctrl-D)
 End statements with ; (they may span lines). Ctrl-C cancels a running query.
 Tables: cloudtrail, insights (the lake), cloudtrail_raw (with --raw).";
 
-const META_COMMANDS: &[&str] = &["\\d", "\\timing", "\\format", "\\x", "\\?", "\\q"];
+const META_COMMANDS: &[&str] = &[
+    "\\d",
+    "\\timing",
+    "\\format",
+    "\\x",
+    "\\queries",
+    "\\run",
+    "\\?",
+    "\\q",
+];
 
 /// Keywords shown in bold when typed.
 const HIGHLIGHT_KEYWORDS: &[&str] = &[
@@ -116,8 +128,9 @@ struct SqlHelper {
 }
 
 impl SqlHelper {
-    fn new(engine: &Engine, rt: &tokio::runtime::Runtime) -> Self {
+    fn new(engine: &Engine, rt: &tokio::runtime::Runtime, saved: &[String]) -> Self {
         let mut words: BTreeSet<String> = BTreeSet::new();
+        words.extend(saved.iter().cloned());
         for k in datafusion_keywords() {
             words.insert(k.to_ascii_lowercase());
         }
@@ -188,10 +201,14 @@ impl Completer for SqlHelper {
         _: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<String>)> {
         let before = &line[..pos];
+        // Saved query names (after `\run`) have dashes; SQL words do not.
+        let run = before.trim_start().starts_with("\\run ");
         let start = before
             .char_indices()
             .rev()
-            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '.' || *c == '\\'))
+            .find(|(_, c)| {
+                !(c.is_alphanumeric() || matches!(c, '_' | '.' | '\\') || (run && *c == '-'))
+            })
             .map(|(i, c)| i + c.len_utf8())
             .unwrap_or(0);
         let word = &before[start..];
@@ -324,6 +341,7 @@ impl Helper for SqlHelper {}
 struct Session {
     printer: Printer,
     timing: bool,
+    catalog: trailhound_query::catalog::Catalog,
 }
 
 pub fn run(
@@ -340,12 +358,22 @@ pub fn run(
         .build();
     let mut rl: Editor<SqlHelper, rustyline::history::DefaultHistory> =
         Editor::with_config(config)?;
-    rl.set_helper(Some(SqlHelper::new(&engine, &rt)));
+    // A broken user query file is reported once; the shell still starts with the others.
+    let catalog = crate::saved::catalog(&Default::default()).unwrap_or_else(|e| {
+        eprintln!("warning: saved queries: {e:#}");
+        trailhound_query::catalog::Catalog::builtin().unwrap_or_default()
+    });
+    let saved: Vec<String> = catalog.all().iter().map(|q| q.name.clone()).collect();
+    rl.set_helper(Some(SqlHelper::new(&engine, &rt, &saved)));
     let history = history_path();
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
-    let mut session = Session { printer, timing };
+    let mut session = Session {
+        printer,
+        timing,
+        catalog,
+    };
     println!(
         "trailhound {} — SQL over CloudTrail. \\? for help, \\q to quit.",
         env!("CARGO_PKG_VERSION")
@@ -454,9 +482,72 @@ fn meta_command(
             }
         }
         ("d", Some(t)) => describe(t, engine, rt, s),
+        ("queries", _) => {
+            for q in s.catalog.all() {
+                println!("{:40} {:11} {:8} {}", q.name, q.category, q.severity, q.title);
+            }
+        }
+        ("run", None) => eprintln!("error: \\run NAME [since=7d] [PARAM=VALUE …]; \\queries lists them"),
+        ("run", Some(name)) => {
+            let rest: Vec<&str> = parts.collect();
+            if let Err(e) = run_saved(name, &rest, engine, rt, s) {
+                eprintln!("error: {e:#}");
+            }
+        }
         _ => eprintln!("error: unknown command \\{cmd}; \\? lists them"),
     }
     true
+}
+
+/// `\run NAME [since=…] [from=…] [until=…] [PARAM=VALUE …]`.
+fn run_saved(
+    name: &str,
+    args: &[&str],
+    engine: &Engine,
+    rt: &tokio::runtime::Runtime,
+    s: &mut Session,
+) -> Result<()> {
+    let q = s.catalog.get(name)?.clone();
+    let mut window = crate::args::WindowArgs::default();
+    let mut given = std::collections::BTreeMap::new();
+    for a in args {
+        let Some((k, v)) = a.split_once('=') else {
+            anyhow::bail!("{a:?}: expected NAME=VALUE");
+        };
+        match k {
+            "since" => window.since = Some(v.to_string()),
+            "from" => window.from = Some(v.to_string()),
+            "until" => window.until = Some(v.to_string()),
+            _ => {
+                given.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+    let w = crate::commands::window(&window)?;
+    let (from, until) =
+        trailhound_query::catalog::window_bounds(&w, trailhound_convert::window::now_micros());
+    let values = q.bind(
+        &given,
+        from,
+        until,
+        trailhound_query::catalog::DEFAULT_LOOKBACK_DAYS,
+    )?;
+    let start = Instant::now();
+    let printer = &s.printer;
+    let outcome = rt.block_on(async {
+        tokio::select! {
+            r = engine.run_bound(&q.sql, values) => Some(r),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    match outcome {
+        None => eprintln!("query cancelled"),
+        Some(r) => printer.print(&r?)?,
+    }
+    if s.timing {
+        println!("Time: {:.3} s", start.elapsed().as_secs_f64());
+    }
+    Ok(())
 }
 
 /// `\d TABLE`: every column and nested field with its type.

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use trailhound_convert::window::{now_micros, parse_duration};
 use trailhound_query::catalog::{window_bounds, Catalog, SavedQuery};
-use trailhound_query::output::{write_text, Format, TableStyle};
+use trailhound_query::output::{Format, TableStyle};
 
 use crate::args::{CatalogArgs, QueriesAction, QueriesArgs, ReportArgs, ReportFormat, RunArgs};
 use crate::commands::{lake_path, window};
@@ -56,9 +56,17 @@ pub fn run_queries(a: QueriesArgs) -> Result<ExitCode> {
                 None => cat.all(),
             };
             let w = list.iter().map(|q| q.name.len()).max().unwrap_or(4);
-            writeln!(out, "{:w$}  {:11}  {:8}  title", "name", "category", "severity")?;
+            writeln!(
+                out,
+                "{:w$}  {:11}  {:8}  title",
+                "name", "category", "severity"
+            )?;
             for q in list {
-                writeln!(out, "{:w$}  {:11}  {:8}  {}", q.name, q.category, q.severity, q.title)?;
+                writeln!(
+                    out,
+                    "{:w$}  {:11}  {:8}  {}",
+                    q.name, q.category, q.severity, q.title
+                )?;
             }
         }
     }
@@ -67,14 +75,24 @@ pub fn run_queries(a: QueriesArgs) -> Result<ExitCode> {
 
 fn show(q: &SavedQuery, out: &mut dyn Write) -> Result<()> {
     writeln!(out, "{} — {}", q.name, q.title)?;
-    writeln!(out, "category: {}   severity: {}   from: {}", q.category, q.severity, q.origin)?;
+    writeln!(
+        out,
+        "category: {}   severity: {}   from: {}",
+        q.category, q.severity, q.origin
+    )?;
     if !q.references.is_empty() {
         writeln!(out, "references: {}", q.references.join("; "))?;
     }
     writeln!(out, "\n{}\n", q.description)?;
     writeln!(out, "parameters:")?;
-    writeln!(out, "  --since/--from/--until  the period searched ($from, $until; default the last 7 days)")?;
-    writeln!(out, "  --lookback              history before the period ($baseline_from; default 30d)")?;
+    writeln!(
+        out,
+        "  --since/--from/--until  the period searched ($from, $until; default the last 7 days)"
+    )?;
+    writeln!(
+        out,
+        "  --lookback              history before the period ($baseline_from; default 30d)"
+    )?;
     for p in &q.params {
         writeln!(
             out,
@@ -82,7 +100,9 @@ fn show(q: &SavedQuery, out: &mut dyn Write) -> Result<()> {
             p.name,
             p.kind.name(),
             p.doc,
-            p.default.as_deref().map_or("required".to_string(), |d| format!("default {d}"))
+            p.default
+                .as_deref()
+                .map_or("required".to_string(), |d| format!("default {d}"))
         )?;
     }
     writeln!(out, "\n{}", q.sql)?;
@@ -114,7 +134,10 @@ pub fn run_run(a: RunArgs) -> Result<ExitCode> {
         (None, Some(c)) => {
             let l = cat.category(c);
             if l.is_empty() {
-                bail!("no saved queries in category {c:?}; categories: {}", cat.categories().join(", "));
+                bail!(
+                    "no saved queries in category {c:?}; categories: {}",
+                    cat.categories().join(", ")
+                );
             }
             l
         }
@@ -164,7 +187,10 @@ pub fn run_run(a: RunArgs) -> Result<ExitCode> {
         let rows: usize = out.batches.iter().map(|b| b.num_rows()).sum();
         found += rows;
         if many && printer.format == Format::Table {
-            let heading = format!("== {} [{}]: {} — {} finding(s)\n", q.name, q.severity, q.title, rows);
+            let heading = format!(
+                "== {} [{}]: {} — {} finding(s)\n",
+                q.name, q.severity, q.title, rows
+            );
             match &a.output {
                 Some(p) => {
                     let mut f = std::fs::OpenOptions::new().append(true).open(p)?;
@@ -212,21 +238,20 @@ pub fn run_report(a: ReportArgs) -> Result<ExitCode> {
         ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     match &a.output {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?,
+        Some(p) => {
+            std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display()))?
+        }
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
     if report.errors() > 0 {
-        eprintln!("warning: {} check(s) failed to run (see the report)", report.errors());
+        eprintln!(
+            "warning: {} check(s) failed to run (see the report)",
+            report.errors()
+        );
     }
     Ok(if a.fail_on_findings && report.with_findings() > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Writes a saved query's result for the REPL's `\run`.
-pub fn print_for_repl(out: &mut dyn Write, result: &trailhound_query::QueryOutput, style: &TableStyle) -> Result<()> {
-    write_text(out, result, Format::Table, style)?;
-    Ok(())
 }

@@ -83,10 +83,12 @@ impl ParamKind {
         Ok(match self {
             Self::String => ScalarValue::Utf8(Some(text.to_string())),
             Self::Int => ScalarValue::Int64(Some(
-                text.parse().map_err(|_| format!("{text:?} is not an integer"))?,
+                text.parse()
+                    .map_err(|_| format!("{text:?} is not an integer"))?,
             )),
             Self::Float => ScalarValue::Float64(Some(
-                text.parse().map_err(|_| format!("{text:?} is not a number"))?,
+                text.parse()
+                    .map_err(|_| format!("{text:?} is not a number"))?,
             )),
             Self::Bool => ScalarValue::Boolean(Some(match text {
                 "true" | "yes" | "1" => true,
@@ -171,7 +173,13 @@ impl SavedQuery {
                 if let Some(rest) = trimmed.strip_prefix("--") {
                     let rest = rest.trim();
                     const KEYS: &[&str] = &[
-                        "name", "category", "title", "severity", "description", "references", "param",
+                        "name",
+                        "category",
+                        "title",
+                        "severity",
+                        "description",
+                        "references",
+                        "param",
                     ];
                     let header = rest.split_once(':').filter(|(k, _)| {
                         KEYS.contains(k)
@@ -235,7 +243,11 @@ impl SavedQuery {
             body.push(line);
         }
         q.sql = body.join("\n").trim().to_string();
-        for (what, v) in [("title", &q.title), ("severity", &q.severity), ("description", &q.description)] {
+        for (what, v) in [
+            ("title", &q.title),
+            ("severity", &q.severity),
+            ("description", &q.description),
+        ] {
             if v.is_empty() {
                 return Err(err(format!("the header has no {what}")));
             }
@@ -316,12 +328,18 @@ fn parse_param(v: &str) -> Result<ParamSpec, String> {
         [n, k] => (*n, *k, None),
         [n, k, "required"] => (*n, *k, None),
         [n, k, d] => (*n, *k, Some(d.to_string())),
-        _ => return Err(format!("param {v:?} is not `NAME TYPE [DEFAULT|required] | doc`")),
+        _ => {
+            return Err(format!(
+                "param {v:?} is not `NAME TYPE [DEFAULT|required] | doc`"
+            ))
+        }
     };
-    let kind = ParamKind::parse(kind)
-        .ok_or_else(|| format!("param {name}: unknown type {kind:?} (string, int, float, bool, timestamp)"))?;
+    let kind = ParamKind::parse(kind).ok_or_else(|| {
+        format!("param {name}: unknown type {kind:?} (string, int, float, bool, timestamp)")
+    })?;
     if let Some(d) = &default {
-        kind.value(d).map_err(|e| format!("param {name}: default {e}"))?;
+        kind.value(d)
+            .map_err(|e| format!("param {name}: default {e}"))?;
     }
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return Err(format!("param {name:?}: names are letters, digits and _"));
@@ -441,8 +459,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CatalogError> {
 /// [`DEFAULT_WINDOW_DAYS`] days up to `now`.
 pub fn window_bounds(window: &trailhound_convert::TimeWindow, now: i64) -> (i64, i64) {
     let until = window.until.unwrap_or(now);
-    let from = window
-        .from
-        .unwrap_or(until - DEFAULT_WINDOW_DAYS * DAY_US);
+    let from = window.from.unwrap_or(until - DEFAULT_WINDOW_DAYS * DAY_US);
     (from, until)
 }

@@ -73,7 +73,10 @@ pub async fn coverage(engine: &Engine, from: i64, until: i64) -> Result<Coverage
             params(),
         )
         .await?;
-    let row = text_rows(&r.batches)?.into_iter().next().unwrap_or_default();
+    let row = text_rows(&r.batches)?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
     let cell = |i: usize| row.get(i).filter(|v| !v.is_empty()).cloned();
     let list = |col: &'static str| {
         let sql = format!("SELECT DISTINCT {col} {w} ORDER BY 1");
@@ -133,7 +136,12 @@ pub async fn build(
         };
         match result {
             Ok(out) => {
-                s.columns = out.schema.fields().iter().map(|f| f.name().clone()).collect();
+                s.columns = out
+                    .schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect();
                 let rows = text_rows(&out.batches)?;
                 s.count = rows.len();
                 s.rows = rows.into_iter().take(max_rows).collect();
@@ -188,13 +196,29 @@ pub fn markdown(r: &Report) -> String {
         r.with_findings(),
         r.errors()
     );
-    let _ = writeln!(o, "| check | severity | status | findings |\n|---|---|---|---:|");
+    let _ = writeln!(
+        o,
+        "| check | severity | status | findings |\n|---|---|---|---:|"
+    );
     for s in &r.sections {
-        let _ = writeln!(o, "| {} | {} | {} | {} |", md_cell(&s.title), s.severity, s.status, s.count);
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} |",
+            md_cell(&s.title),
+            s.severity,
+            s.status,
+            s.count
+        );
     }
     for s in &r.sections {
         let _ = writeln!(o, "\n## {}\n", md_cell(&s.title));
-        let _ = writeln!(o, "`{}` · severity {} · {}\n", s.name, s.severity, s.references.join("; "));
+        let _ = writeln!(
+            o,
+            "`{}` · severity {} · {}\n",
+            s.name,
+            s.severity,
+            s.references.join("; ")
+        );
         let _ = writeln!(o, "{}\n", s.description);
         match (&s.error, s.count) {
             (Some(e), _) => {
@@ -208,7 +232,11 @@ pub fn markdown(r: &Report) -> String {
                     o,
                     "**{n} finding{}**{}:\n",
                     if n == 1 { "" } else { "s" },
-                    if n > s.rows.len() { format!(", the first {}", s.rows.len()) } else { String::new() }
+                    if n > s.rows.len() {
+                        format!(", the first {}", s.rows.len())
+                    } else {
+                        String::new()
+                    }
                 );
                 let _ = writeln!(o, "| {} |", s.columns.join(" | "));
                 let _ = writeln!(o, "|{}|", vec!["---"; s.columns.len()].join("|"));
@@ -294,7 +322,11 @@ pub fn html(r: &Report) -> String {
                 let _ = writeln!(o, "<p class=\"none\">No findings.</p>");
             }
             (None, n) => {
-                let _ = writeln!(o, "<p class=\"findings\">{n} findings (first {} shown)</p><table><tr>", s.rows.len());
+                let _ = writeln!(
+                    o,
+                    "<p class=\"findings\">{n} findings (first {} shown)</p><table><tr>",
+                    s.rows.len()
+                );
                 for col in &s.columns {
                     let _ = write!(o, "<th>{}</th>", esc(col));
                 }

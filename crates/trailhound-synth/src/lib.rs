@@ -3,6 +3,8 @@
 //! KMS noise, S3 data events, console sign-ins, assumed roles and errors, about 1.7 KB per event.
 //! The same options and seed always give the same bytes.
 
+pub mod cases;
+
 use std::borrow::Cow;
 use std::fs;
 use std::io::Write;

@@ -4,6 +4,7 @@
 mod cli;
 mod cost;
 mod repl;
+mod saved;
 mod sql;
 
 use std::path::{Path, PathBuf};

@@ -88,3 +88,20 @@ fn ctrl_c_cancels_the_query_and_keeps_the_session() {
     enter(&mut p, "\\q");
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn run_a_saved_query_completed_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = shell(&dir.path().join("history"));
+    p.send("\\run cis-4.10-secu").unwrap();
+    p.flush().unwrap();
+    p.send("\t").unwrap();
+    p.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    enter(&mut p, " from=2024-07-01 until=2024-08-10");
+    p.exp_string("(44 rows)").unwrap();
+    enter(&mut p, "\\run principal-activity");
+    p.exp_string("needs --param principal=<string>").unwrap();
+    enter(&mut p, "\\q");
+    p.exp_eof().unwrap();
+}

@@ -5,6 +5,7 @@
 mod lookup;
 mod pruning;
 mod raw;
+mod saved;
 mod slt;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,235 @@
+//! `trailhound queries`, `run` and `report` from the outside: listings, parameters, errors, exit
+//! codes and the report formats (snapshots on the sample archive).
+
+use crate::{repo_root, run, sample_lake, text};
+
+fn cases_lake(query: &str) -> std::path::PathBuf {
+    let lake = tempfile::tempdir().unwrap().keep().join("lake");
+    let out = run(&[
+        &"convert",
+        &"-q",
+        &repo_root().join("testdata/cases").join(query),
+        &lake,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    lake
+}
+
+#[test]
+fn list_and_show() {
+    let out = run(&[&"queries", &"--category", &"investigate"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    insta::assert_snapshot!("queries_investigate", text(&out.stdout));
+    let out = run(&[&"queries"]);
+    let all = text(&out.stdout);
+    assert!(all.lines().count() > 40, "{all}");
+    let out = run(&[&"queries", &"show", &"failed-console-login-burst"]);
+    let shown = text(&out.stdout);
+    assert!(
+        shown.contains("--param threshold=<int>")
+            && shown.contains("RANGE BETWEEN INTERVAL '5 minutes' PRECEDING"),
+        "{shown}"
+    );
+    let out = run(&[&"queries", &"show", &"root"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no saved query named \"root\"; did you mean"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn run_with_typed_parameters_and_exit_codes() {
+    let lake = cases_lake("failed-console-login-burst");
+    let base: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![
+        &"run",
+        &"failed-console-login-burst",
+        &"--lake",
+        &lake,
+        &"--from",
+        &"2024-09-01",
+        &"--until",
+        &"2024-09-08",
+        &"--format",
+        &"csv",
+    ];
+    let out = run(&base);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let csv = text(&out.stdout);
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    // With a higher threshold nothing is a burst; --fail-on-findings turns findings into exit 1.
+    let mut args = base.clone();
+    args.extend([&"-p" as &dyn AsRef<std::ffi::OsStr>, &"threshold=11"]);
+    let out = run(&args);
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+    let mut args = base.clone();
+    args.push(&"--fail-on-findings");
+    assert_eq!(run(&args).status.code(), Some(1));
+    // A value of the wrong type, an unknown parameter, a missing one: one line each, exit 1.
+    for (extra, want) in [
+        (
+            "threshold=ten",
+            "failed-console-login-burst: parameter threshold: \"ten\" is not an integer",
+        ),
+        (
+            "treshold=3",
+            "failed-console-login-burst takes no parameter \"treshold\" (it takes threshold)",
+        ),
+    ] {
+        let mut args = base.clone();
+        args.extend([&"-p" as &dyn AsRef<std::ffi::OsStr>, &extra]);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(text(&out.stderr).trim_end(), format!("error: {want}"));
+    }
+    let out = run(&[&"run", &"ip-activity", &"--lake", &lake]);
+    assert_eq!(text(&out.stderr).trim_end(), "error: ip-activity needs --param ip=<string> (an address or CIDR, e.g. 203.0.113.7 or 203.0.113.0/24)");
+    // Parameters are values, never SQL: a quote in one is just a character.
+    let out = run(&[
+        &"run",
+        &"principal-activity",
+        &"--lake",
+        &lake,
+        &"-p",
+        &"principal=x' OR '1'='1",
+        &"--from",
+        &"2024-09-01",
+        &"--format",
+        &"csv",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).lines().count(),
+        1,
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn user_folders_add_and_replace_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("mine")).unwrap();
+    std::fs::write(
+        dir.path().join("mine/cis-4.03-root-usage.sql"),
+        "-- title: Root, my way\n-- severity: low\n-- description: replaced\n-- references: local\nSELECT 'replaced' AS eventid WHERE $from < $until\n",
+    )
+    .unwrap();
+    let out = run(&[
+        &"run",
+        &"cis-4.03-root-usage",
+        &"--queries",
+        &dir.path(),
+        &"--lake",
+        &sample_lake(),
+        &"--format",
+        &"csv",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "eventid\nreplaced\n");
+    std::fs::write(
+        dir.path().join("mine/broken.sql"),
+        "-- title: x\n-- severity: urgent\n-- description: y\nSELECT 1",
+    )
+    .unwrap();
+    let out = run(&[&"queries", &"--queries", &dir.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains(
+            "broken.sql: severity \"urgent\" is not one of info, low, medium, high, critical"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn compliance_report_formats() {
+    let lake = sample_lake();
+    let out = run(&[
+        &"report",
+        &"compliance",
+        &"--lake",
+        &lake,
+        &"--from",
+        &"2024-07-31",
+        &"--until",
+        &"2024-08-07",
+        &"--max-findings",
+        &"2",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    insta::assert_snapshot!("report_compliance_md", text(&out.stdout));
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("r.html");
+    let out = run(&[
+        &"report",
+        &"compliance",
+        &"--lake",
+        &lake,
+        &"--from",
+        &"2024-07-31",
+        &"--until",
+        &"2024-08-07",
+        &"--format",
+        &"html",
+        &"--output",
+        &html,
+        &"--fail-on-findings",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "findings were found");
+    let h = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        h.starts_with("<!doctype html>")
+            && h.contains("<td class=\"findings\">findings</td>")
+            && h.contains("Accounts: 111122223333, 444455556666"),
+        "{h}"
+    );
+    let out = run(&[
+        &"report",
+        &"compliance",
+        &"--lake",
+        &lake,
+        &"--from",
+        &"2024-07-31",
+        &"--until",
+        &"2024-08-07",
+        &"--format",
+        &"json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["coverage"]["events"], 3000);
+    let sections = v["sections"].as_array().unwrap();
+    assert!(sections.len() >= 19);
+    let sg = sections
+        .iter()
+        .find(|s| s["name"] == "cis-4.10-security-group-changes")
+        .unwrap();
+    assert_eq!(
+        (sg["status"].as_str(), sg["count"].as_u64()),
+        (Some("findings"), Some(44))
+    );
+    // A period with no data: every section says none, coverage says 0 events.
+    let out = run(&[
+        &"report",
+        &"compliance",
+        &"--lake",
+        &lake,
+        &"--from",
+        &"2020-01-01",
+        &"--until",
+        &"2020-02-01",
+        &"--format",
+        &"json",
+        &"--fail-on-findings",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["coverage"]["events"], 0);
+    assert!(v["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["status"] == "none"));
+}

@@ -1,0 +1,178 @@
+//! The saved-query catalog: every built-in query parses, is bounded by the time window and names
+//! the events behind its findings; on the crafted cases of `testdata/cases` (written by
+//! `trailhound-synth cases`) each finds exactly what it must and none of the near misses; the
+//! rows themselves are snapshots.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use datafusion::arrow::array::{Array, AsArray};
+use trailhound_convert::window::parse_instant;
+use trailhound_query::catalog::{Catalog, SavedQuery};
+use trailhound_query::output::{write_text, Format, TableStyle};
+use trailhound_query::QueryOutput;
+use trailhound_synth::cases::{self, QueryCases};
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/cases")
+}
+
+/// Event ids a result names: its `eventid`, `eventids` and `example_eventids` columns.
+fn named_ids(out: &QueryOutput) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    for b in &out.batches {
+        for (i, f) in b.schema().fields().iter().enumerate() {
+            let col = b.column(i);
+            match f.name().as_str() {
+                "eventid" => {
+                    let c = datafusion::arrow::compute::cast(
+                        col,
+                        &datafusion::arrow::datatypes::DataType::Utf8,
+                    )
+                    .unwrap();
+                    let s = c.as_string::<i32>();
+                    ids.extend(
+                        (0..s.len())
+                            .filter(|r| s.is_valid(*r))
+                            .map(|r| s.value(r).to_string()),
+                    );
+                }
+                "eventids" | "example_eventids" => {
+                    let l = col.as_list::<i32>();
+                    for r in 0..l.len() {
+                        let v = datafusion::arrow::compute::cast(
+                            &l.value(r),
+                            &datafusion::arrow::datatypes::DataType::Utf8,
+                        )
+                        .unwrap();
+                        let s = v.as_string::<i32>();
+                        ids.extend((0..s.len()).map(|k| s.value(k).to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    ids
+}
+
+#[test]
+fn every_builtin_query_is_documented_bounded_and_tested() {
+    let cat = Catalog::builtin().unwrap();
+    let all = cat.all();
+    assert!(all.len() >= 40, "{} saved queries", all.len());
+    let tested: BTreeSet<&str> = cases::all().iter().map(|c| c.query).collect();
+    for q in &all {
+        assert!(
+            q.sql.contains("$from") && q.sql.contains("$until"),
+            "{} is not bounded by the window",
+            q.name
+        );
+        assert!(
+            tested.contains(q.name.as_str()),
+            "{} has no cases in trailhound-synth's cases.rs",
+            q.name
+        );
+        assert!(
+            !q.title.is_empty() && !q.description.is_empty() && !q.references.is_empty(),
+            "{}",
+            q.name
+        );
+    }
+    assert_eq!(
+        tested.len(),
+        all.len(),
+        "cases for queries that do not exist"
+    );
+    for n in 1..=15 {
+        let prefix = format!("cis-4.{n:02}-");
+        assert!(
+            all.iter()
+                .any(|q| q.name.starts_with(&prefix) && q.category == "compliance"),
+            "CIS 4.{n}"
+        );
+    }
+    let cats: BTreeSet<String> = cat.categories().into_iter().collect();
+    assert_eq!(
+        cats,
+        ["compliance", "cost", "investigate", "threats"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+}
+
+#[test]
+fn the_cases_on_disk_are_the_generators() {
+    for c in cases::all() {
+        for (key, json) in cases::files_of(&c) {
+            let path = cases_dir().join(c.query).join(&key);
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap_or_else(|e| {
+                panic!(
+                    "{}: {e} (run trailhound-synth cases testdata/cases)",
+                    path.display()
+                )
+            }))
+            .read_to_string(&mut text)
+            .unwrap();
+            assert_eq!(text, json, "{} differs from the generator", path.display());
+        }
+    }
+}
+
+async fn run_case(c: &QueryCases, q: &SavedQuery) -> QueryOutput {
+    let lake = crate::converted(&cases_dir().join(c.query));
+    let engine = crate::engine(&lake);
+    let given: BTreeMap<String, String> = c
+        .params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let values = q
+        .bind(
+            &given,
+            parse_instant(cases::FROM).unwrap(),
+            parse_instant(cases::UNTIL).unwrap(),
+            30,
+        )
+        .unwrap();
+    engine
+        .run_bound(&q.sql, values)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e}", q.name))
+}
+
+#[tokio::test]
+async fn each_query_finds_its_cases_and_no_near_miss() {
+    let cat = Catalog::builtin().unwrap();
+    let mut failures = Vec::new();
+    for c in cases::all() {
+        let q = cat.get(c.query).unwrap();
+        let out = run_case(&c, q).await;
+        let named = named_ids(&out);
+        let found: BTreeSet<String> = c.found.iter().cloned().collect();
+        let missed: Vec<&String> = c.missed.iter().filter(|m| named.contains(*m)).collect();
+        if !found.is_subset(&named) || !missed.is_empty() {
+            failures.push(format!(
+                "{}: missing {:?}, near misses found {:?}",
+                c.query,
+                found.difference(&named).collect::<Vec<_>>(),
+                missed
+            ));
+        }
+        assert!(
+            !c.found.is_empty() && !c.missed.is_empty(),
+            "{} needs both kinds of case",
+            c.query
+        );
+        let mut csv = Vec::new();
+        write_text(&mut csv, &out, Format::Csv, &TableStyle::default()).unwrap();
+        insta::assert_snapshot!(
+            format!("saved_{}", c.query),
+            String::from_utf8(csv).unwrap()
+        );
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
