@@ -21,11 +21,23 @@ pub struct ScanStats {
 impl Engine {
     /// Runs one statement and reports what its scans read.
     pub async fn scan_stats(&self, sql: &str) -> Result<ScanStats> {
+        self.scan_stats_bound(sql, Vec::new()).await
+    }
+
+    /// [`Engine::scan_stats`] with `$name` placeholders bound (a saved query).
+    pub async fn scan_stats_bound(
+        &self,
+        sql: &str,
+        params: Vec<(String, datafusion::common::ScalarValue)>,
+    ) -> Result<ScanStats> {
         let mut frames = self.plan(sql).await?;
         if frames.len() != 1 {
             return Err(QueryError::Output("scan_stats takes one statement".into()));
         }
-        let df = frames.remove(0);
+        let mut df = frames.remove(0);
+        if !params.is_empty() {
+            df = df.with_param_values(params)?;
+        }
         let task = Arc::new(df.task_ctx());
         let plan = df.create_physical_plan().await?;
         let batches = collect(plan.clone(), task).await?;
