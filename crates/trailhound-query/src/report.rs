@@ -142,9 +142,19 @@ pub async fn build(
                     .iter()
                     .map(|f| f.name().clone())
                     .collect();
-                let rows = text_rows(&out.batches)?;
-                s.count = rows.len();
-                s.rows = rows.into_iter().take(max_rows).collect();
+                s.count = out.batches.iter().map(|b| b.num_rows()).sum();
+                // Only the rows shown are turned into text (a section may have 100,000 rows).
+                let mut head = Vec::new();
+                let mut left = max_rows;
+                for b in &out.batches {
+                    if left == 0 {
+                        break;
+                    }
+                    let n = b.num_rows().min(left);
+                    head.push(b.slice(0, n));
+                    left -= n;
+                }
+                s.rows = text_rows(&head)?;
                 if s.count > 0 {
                     s.status = "findings".into();
                 }

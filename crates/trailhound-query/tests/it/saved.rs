@@ -185,15 +185,28 @@ async fn a_saved_query_prunes_to_its_window() {
     let q = cat.get("cis-4.10-security-group-changes").unwrap();
     let engine = crate::engine(crate::sample_lake());
     let day = q
-        .bind(&BTreeMap::new(), parse_instant("2024-08-02").unwrap(), parse_instant("2024-08-03").unwrap(), 30)
+        .bind(
+            &BTreeMap::new(),
+            parse_instant("2024-08-02").unwrap(),
+            parse_instant("2024-08-03").unwrap(),
+            30,
+        )
         .unwrap();
     let all = q
-        .bind(&BTreeMap::new(), parse_instant("2024-07-01").unwrap(), parse_instant("2024-09-01").unwrap(), 30)
+        .bind(
+            &BTreeMap::new(),
+            parse_instant("2024-07-01").unwrap(),
+            parse_instant("2024-09-01").unwrap(),
+            30,
+        )
         .unwrap();
     let one = engine.scan_stats_bound(&q.sql, day).await.unwrap();
     let every = engine.scan_stats_bound(&q.sql, all).await.unwrap();
     // (A file may be read as several byte ranges, each counted as an opening.)
     assert!(every.files_opened >= 30, "{every:?}");
-    assert!(one.files_opened > 0 && one.files_opened * 4 < every.files_opened, "{one:?} vs {every:?}");
+    assert!(
+        one.files_opened > 0 && one.files_opened * 4 < every.files_opened,
+        "{one:?} vs {every:?}"
+    );
     assert!(one.rows > 0 && one.rows < every.rows);
 }
