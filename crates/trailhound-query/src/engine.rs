@@ -173,8 +173,15 @@ impl Engine {
             };
             self.register(table, provider, window)?;
         }
-        let sources = sources_table(&root)?;
-        self.ctx.register_table("sources", Arc::new(sources))?;
+        // Read when a query uses it: a large manifest is megabytes of JSON that other queries
+        // should not pay for at start-up.
+        self.ctx.register_table(
+            "sources",
+            Arc::new(LazySources {
+                root,
+                table: std::sync::OnceLock::new(),
+            }),
+        )?;
         self.tables.push("sources".into());
         Ok(())
     }
@@ -239,9 +246,58 @@ fn time_literal(micros: i64) -> ScalarValue {
 /// `sources`: the manifest's record of every source object (what was converted from where, how
 /// many events, duplicates, quarantine reasons, digest validation results) — join it to
 /// `cloudtrail._source` on `key`.
+#[derive(Debug)]
+struct LazySources {
+    root: PathBuf,
+    table: std::sync::OnceLock<std::result::Result<Arc<MemTable>, String>>,
+}
+
+#[async_trait::async_trait]
+impl TableProvider for LazySources {
+    fn schema(&self) -> SchemaRef {
+        sources_schema()
+    }
+    fn table_type(&self) -> datafusion::logical_expr::TableType {
+        datafusion::logical_expr::TableType::Base
+    }
+    async fn scan(
+        &self,
+        state: &dyn datafusion::catalog::Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[datafusion::logical_expr::Expr],
+        limit: Option<usize>,
+    ) -> datafusion::common::Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
+        let table = self
+            .table
+            .get_or_init(|| {
+                sources_table(&self.root)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(datafusion::error::DataFusionError::Execution)?;
+        table.scan(state, projection, filters, limit).await
+    }
+}
+
+fn sources_schema() -> SchemaRef {
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    Arc::new(Schema::new(vec![
+        Field::new("key", DataType::Utf8, false),
+        Field::new("status", DataType::Utf8, false),
+        Field::new("reason", DataType::Utf8, true),
+        Field::new("size", DataType::UInt64, false),
+        Field::new("sha256", DataType::Utf8, false),
+        Field::new("json_bytes", DataType::UInt64, false),
+        Field::new("records_in", DataType::UInt64, false),
+        Field::new("records_out", DataType::UInt64, false),
+        Field::new("duplicates", DataType::UInt64, false),
+        Field::new("integrity", DataType::Utf8, true),
+    ]))
+}
+
 fn sources_table(root: &Path) -> Result<MemTable> {
     use datafusion::arrow::array::{ArrayRef, StringArray, UInt64Array};
-    use datafusion::arrow::datatypes::{DataType, Field, Schema};
     use trailhound_convert::manifest::SourceStatus;
     // A Hive dataset written by another tool has no manifest: no sources, still queryable.
     let lake = if root.join(trailhound_convert::manifest::LOG_DIR).is_dir() {
@@ -265,18 +321,7 @@ fn sources_table(root: &Path) -> Result<MemTable> {
     let num = |f: &dyn Fn(&trailhound_convert::manifest::SourceEntry) -> u64| -> ArrayRef {
         Arc::new(s.iter().map(|e| f(e)).collect::<UInt64Array>())
     };
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("key", DataType::Utf8, false),
-        Field::new("status", DataType::Utf8, false),
-        Field::new("reason", DataType::Utf8, true),
-        Field::new("size", DataType::UInt64, false),
-        Field::new("sha256", DataType::Utf8, false),
-        Field::new("json_bytes", DataType::UInt64, false),
-        Field::new("records_in", DataType::UInt64, false),
-        Field::new("records_out", DataType::UInt64, false),
-        Field::new("duplicates", DataType::UInt64, false),
-        Field::new("integrity", DataType::Utf8, true),
-    ]));
+    let schema = sources_schema();
     let columns = vec![
         text(&|e| Some(e.key.clone())),
         text(&|e| {
