@@ -1,6 +1,6 @@
 """Whole-process latency of typical investigations: trailhound vs the DuckDB CLI on the same
 Parquet files, alternating runs, medians and ratios. Run by query.sh."""
-import argparse, datetime, statistics, subprocess, time
+import argparse, datetime, os, statistics, subprocess, time
 
 p = argparse.ArgumentParser()
 p.add_argument("--lake", required=True)
@@ -9,7 +9,7 @@ p.add_argument("--runs", type=int, default=7)
 p.add_argument("--raw-runs", type=int, default=3)
 a = p.parse_args()
 
-TH = "./target/release/trailhound"
+TH = os.environ.get("TRAILHOUND_BIN", "./target/release/trailhound")
 PARQUET = f"read_parquet('{a.lake}/cloudtrail/*/*/*/*.parquet', hive_partitioning = true)"
 
 # (name, trailhound SQL, DuckDB SQL): the same question, each engine's spelling of 5-minute bins.

@@ -341,6 +341,23 @@ pub struct EngineArgs {
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+/// Reaching a lake in S3 (`s3://bucket/prefix`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct S3Args {
+    /// The AWS profile (~/.aws/credentials and ~/.aws/config) [default: AWS_PROFILE or default].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The bucket's AWS region [default: AWS_REGION, the profile's, or us-east-1].
+    #[arg(long, value_name = "REGION")]
+    pub aws_region: Option<String>,
+    /// An S3-compatible endpoint (MinIO, Ceph, LocalStack): http://127.0.0.1:9000
+    /// [default: AWS_ENDPOINT_URL].
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

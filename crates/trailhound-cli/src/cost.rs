@@ -12,7 +12,7 @@ use crate::sql::{open_engine, runtime};
 
 pub fn run_cost(a: CostArgs) -> Result<ExitCode> {
     let lake = lake_path(a.lake_pos.clone(), a.lake.clone())?;
-    if !lake.is_dir() {
+    if !lake.is_dir() && !trailhound_convert::store::is_s3(&lake) {
         bail!(
             "{}: no such lake (a folder written by `trailhound convert`)",
             lake.display()

@@ -47,8 +47,23 @@ pub fn open_engine(
         memory_limit: e.memory_limit.map(|m| m as usize),
         threads: e.threads,
         window: window(w)?,
+        s3: trailhound_convert::store::S3Options {
+            profile: e.s3.profile.clone(),
+            region: e.s3.aws_region.clone(),
+            endpoint_url: e.s3.endpoint_url.clone(),
+            ..Default::default()
+        },
     };
-    Ok(Engine::new(&opts)?)
+    let engine = Engine::new(&opts)?;
+    // Callers have entered the runtime; a lake in S3 is checked once, before any query.
+    if opts
+        .lake
+        .as_deref()
+        .is_some_and(trailhound_convert::store::is_s3)
+    {
+        tokio::runtime::Handle::current().block_on(engine.check_location())?;
+    }
+    Ok(engine)
 }
 
 /// Where and how results go.

@@ -12,6 +12,7 @@ pub mod export;
 pub mod lake;
 pub mod manifest;
 pub mod source;
+pub mod store;
 pub mod window;
 pub mod writer;
 

@@ -38,6 +38,8 @@ pub struct EngineOptions {
     pub threads: Option<usize>,
     /// Only events in this window are visible in `cloudtrail` and `cloudtrail_raw`.
     pub window: TimeWindow,
+    /// How to reach a lake given as `s3://bucket/prefix`.
+    pub s3: trailhound_convert::store::S3Options,
 }
 
 /// One result set.
@@ -57,6 +59,11 @@ impl QueryOutput {
 pub struct Engine {
     ctx: SessionContext,
     tables: Vec<String>,
+    /// The store and location of a lake in S3.
+    s3_lake: Option<(
+        Arc<dyn object_store::ObjectStore>,
+        trailhound_convert::store::S3Location,
+    )>,
 }
 
 /// The tables of a lake, by dataset folder.
@@ -103,9 +110,16 @@ impl Engine {
         let mut engine = Engine {
             ctx,
             tables: Vec::new(),
+            s3_lake: None,
         };
         if let Some(lake) = &opts.lake {
-            engine.register_lake(lake, &opts.window)?;
+            match lake
+                .to_str()
+                .and_then(trailhound_convert::store::S3Location::parse)
+            {
+                Some(loc) => engine.register_s3_lake(&loc, &opts.s3, &opts.window)?,
+                None => engine.register_lake(lake, &opts.window)?,
+            }
         }
         if let Some(raw) = &opts.raw {
             engine.register(
@@ -142,6 +156,41 @@ impl Engine {
                 .register_table(name, Arc::new(ViewTable::new(view, None)))?;
         }
         self.tables.push(name.to_string());
+        Ok(())
+    }
+
+    /// A lake in S3: the datasets are read through object_store (a missing dataset lists no
+    /// files: an empty table); the manifest is not read, so `sources` is empty.
+    fn register_s3_lake(
+        &mut self,
+        loc: &trailhound_convert::store::S3Location,
+        opts: &trailhound_convert::store::S3Options,
+        window: &TimeWindow,
+    ) -> Result<()> {
+        let store = trailhound_convert::store::s3_store(loc, opts).map_err(|e| match e {
+            trailhound_convert::store::StoreError::Config { reason, .. } => QueryError::Location {
+                location: loc.url(),
+                reason,
+            },
+        })?;
+        self.s3_lake = Some((store.clone(), loc.clone()));
+        let bucket_url =
+            url::Url::parse(&format!("s3://{}", loc.bucket)).map_err(|e| QueryError::Location {
+                location: loc.url(),
+                reason: e.to_string(),
+            })?;
+        self.ctx
+            .runtime_env()
+            .register_object_store(&bucket_url, store);
+        for (table, dataset) in DATASETS {
+            let url = format!("s3://{}/{}/", loc.bucket, loc.join(dataset));
+            self.register(table, Arc::new(LakeTable::new(&url)?), window)?;
+        }
+        self.ctx.register_table(
+            "sources",
+            Arc::new(MemTable::try_new(sources_schema(), vec![vec![]])?),
+        )?;
+        self.tables.push("sources".into());
         Ok(())
     }
 
@@ -206,6 +255,36 @@ impl Engine {
             out.push(self.ctx.execute_logical_plan(plan).await?);
         }
         Ok(out)
+    }
+
+    /// For a lake in S3, checks that it is reachable and is a lake (a `cloudtrail/` or
+    /// `_trailhound/` folder under the prefix): one listing, so that a wrong URL, missing
+    /// credentials or an unreachable endpoint are said once, before any query.
+    pub async fn check_location(&self) -> Result<()> {
+        let Some((store, loc)) = &self.s3_lake else {
+            return Ok(());
+        };
+        let prefix = object_store::path::Path::from(loc.prefix.as_str());
+        let listing = store
+            .list_with_delimiter(Some(&prefix))
+            .await
+            .map_err(|e| QueryError::Location {
+                location: loc.url(),
+                reason: trailhound_convert::store::describe(&e),
+            })?;
+        let is_lake = listing.common_prefixes.iter().any(|p| {
+            matches!(
+                p.filename(),
+                Some("cloudtrail" | "insights" | "_trailhound")
+            )
+        });
+        if !is_lake {
+            return Err(QueryError::Location {
+                location: loc.url(),
+                reason: "not a trailhound lake (no cloudtrail/ or _trailhound/ inside); make one with `trailhound convert SRC DEST` and copy it there".into(),
+            });
+        }
+        Ok(())
     }
 
     /// Runs one statement with its `$name` placeholders bound to typed values (saved queries).

@@ -4,6 +4,7 @@
 mod cli;
 mod cost;
 mod repl;
+mod s3;
 mod saved;
 mod sql;
 
