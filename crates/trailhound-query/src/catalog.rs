@@ -458,7 +458,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CatalogError> {
 /// The `[from, until)` a saved query runs over: the given window's ends, else the last
 /// [`DEFAULT_WINDOW_DAYS`] days up to `now`.
 pub fn window_bounds(window: &trailhound_convert::TimeWindow, now: i64) -> (i64, i64) {
-    let until = window.until.unwrap_or(now);
+    // Whole seconds: the period is printed in reports.
+    let until = window.until.unwrap_or(now - now.rem_euclid(1_000_000));
     let from = window.from.unwrap_or(until - DEFAULT_WINDOW_DAYS * DAY_US);
     (from, until)
 }
