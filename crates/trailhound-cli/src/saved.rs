@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use trailhound_convert::window::{now_micros, parse_duration};
-use trailhound_query::catalog::{window_bounds, Catalog, SavedQuery};
+use trailhound_query::catalog::{split_params, window_bounds, Catalog, SavedQuery};
 use trailhound_query::output::{Format, TableStyle};
 
 use crate::args::{CatalogArgs, QueriesAction, QueriesArgs, ReportArgs, ReportFormat, RunArgs};
@@ -169,17 +169,14 @@ pub fn run_run(a: RunArgs) -> Result<ExitCode> {
         std::fs::write(path, b"").with_context(|| format!("cannot write {}", path.display()))?;
     }
     let many = queries.len() > 1;
+    // One query: all of --param is its own (an unknown name is its error, naming what it takes).
+    let shares = if many {
+        split_params(&queries, &given)?
+    } else {
+        vec![given.clone()]
+    };
     let mut found = 0;
-    for q in queries {
-        let given: BTreeMap<String, String> = if many {
-            given
-                .iter()
-                .filter(|(k, _)| q.params.iter().any(|p| &p.name == *k))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect()
-        } else {
-            given.clone()
-        };
+    for (q, given) in queries.into_iter().zip(shares) {
         let values = q.bind(&given, from, until, lookback)?;
         let out = rt
             .block_on(engine.run_bound(&q.sql, values))

@@ -320,6 +320,34 @@ impl SavedQuery {
     }
 }
 
+/// For running several queries with one set of `--param`s: each query's own share of them. A
+/// parameter no query of the set declares is an error (a typo must not be silently ignored).
+pub fn split_params(
+    queries: &[&SavedQuery],
+    given: &BTreeMap<String, String>,
+) -> Result<Vec<BTreeMap<String, String>>, CatalogError> {
+    for k in given.keys() {
+        if !queries
+            .iter()
+            .any(|q| q.params.iter().any(|p| &p.name == k))
+        {
+            return Err(CatalogError::Param(format!(
+                "no query of this set takes a parameter {k:?}"
+            )));
+        }
+    }
+    Ok(queries
+        .iter()
+        .map(|q| {
+            given
+                .iter()
+                .filter(|(k, _)| q.params.iter().any(|p| &p.name == *k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .collect())
+}
+
 /// `NAME TYPE [DEFAULT|required] | doc`.
 fn parse_param(v: &str) -> Result<ParamSpec, String> {
     let (spec, doc) = v.split_once(" | ").unwrap_or((v, ""));

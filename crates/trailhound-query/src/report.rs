@@ -111,13 +111,9 @@ pub async fn build(
     max_rows: usize,
 ) -> Result<Report> {
     let mut sections = Vec::new();
-    for q in queries {
-        // Only the parameters a query declares are passed to it.
-        let given: BTreeMap<String, String> = params
-            .iter()
-            .filter(|(k, _)| q.params.iter().any(|p| &p.name == *k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+    let shares = crate::catalog::split_params(queries, params)
+        .map_err(|e| crate::QueryError::Output(e.to_string()))?;
+    for (q, given) in queries.iter().zip(shares) {
         let mut s = Section {
             name: q.name.clone(),
             title: q.title.clone(),

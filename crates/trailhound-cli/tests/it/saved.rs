@@ -83,6 +83,35 @@ fn run_with_typed_parameters_and_exit_codes() {
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(text(&out.stderr).trim_end(), format!("error: {want}"));
     }
+    // Over a whole category a misspelt parameter is refused too, not silently dropped.
+    let out = run(&[
+        &"run",
+        &"--category",
+        &"threats",
+        &"--lake",
+        &lake,
+        &"-p",
+        &"treshold=3",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr).trim_end(),
+        "error: no query of this set takes a parameter \"treshold\""
+    );
+    let out = run(&[
+        &"report",
+        &"compliance",
+        &"--lake",
+        &lake,
+        &"-p",
+        &"admin_patern=x",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no query of this set takes a parameter \"admin_patern\""),
+        "{}",
+        text(&out.stderr)
+    );
     let out = run(&[&"run", &"ip-activity", &"--lake", &lake]);
     assert_eq!(text(&out.stderr).trim_end(), "error: ip-activity needs --param ip=<string> (an address or CIDR, e.g. 203.0.113.7 or 203.0.113.0/24)");
     // Parameters are values, never SQL: a quote in one is just a character.
