@@ -187,8 +187,11 @@ pub enum CostFormat {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// A folder holding the trail's logs and digests as CloudTrail wrote them (`AWSLogs/…`).
-    pub src: PathBuf,
+    /// A folder or `s3://bucket/prefix` holding the trail's logs and digests as CloudTrail
+    /// wrote them (`AWSLogs/…`).
+    pub src: String,
+    #[command(flatten)]
+    pub s3: S3Args,
     /// The public keys, saved from `aws cloudtrail list-public-keys --output json`.
     #[arg(long, value_name = "FILE")]
     pub public_keys: PathBuf,
@@ -243,10 +246,20 @@ pub struct LakeArg {
 
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Source: a folder holding `AWSLogs/…` anywhere below it, or a log file.
-    pub src: PathBuf,
-    /// Destination lake folder (created if needed).
-    pub dest: PathBuf,
+    /// Source: a folder or `s3://bucket/prefix` holding `AWSLogs/…` anywhere below it, or one
+    /// log file. It is only read.
+    pub src: String,
+    /// Destination lake: a folder (created if needed) or `s3://bucket/prefix`.
+    pub dest: String,
+    #[command(flatten)]
+    pub s3: S3Args,
+    /// S3 objects fetched at once.
+    #[arg(long, default_value_t = 16, value_name = "N")]
+    pub fetch_concurrency: usize,
+    /// List every delivery day again, not only from where the last run's listing ended: finds
+    /// objects added to old days and objects changed since.
+    #[arg(long)]
+    pub relist: bool,
     #[command(flatten)]
     pub scope: ScopeArgs,
     /// Which event times are wanted: delivery-date folders that cannot hold them are not read.
@@ -282,6 +295,8 @@ pub struct CompactArgs {
     #[command(flatten)]
     pub lake: LakeArg,
     #[command(flatten)]
+    pub s3: S3Args,
+    #[command(flatten)]
     pub scope: ScopeArgs,
     #[command(flatten)]
     pub window: WindowArgs,
@@ -306,9 +321,12 @@ pub struct ExportArgs {
     pub lake: LakeArg,
     #[arg(long, value_enum, default_value = "ndjson")]
     pub format: ExportFormat,
-    /// A file for ndjson (default: standard output), a folder for cloudtrail.
+    /// A file for ndjson (default: standard output), a folder or `s3://bucket/prefix` for
+    /// cloudtrail.
     #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    pub output: Option<String>,
+    #[command(flatten)]
+    pub s3: S3Args,
     #[command(flatten)]
     pub scope: ScopeArgs,
     #[command(flatten)]
@@ -358,6 +376,17 @@ pub struct S3Args {
     /// [default: AWS_ENDPOINT_URL].
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+}
+
+impl S3Args {
+    pub fn options(&self) -> trailhound_convert::store::S3Options {
+        trailhound_convert::store::S3Options {
+            profile: self.profile.clone(),
+            region: self.aws_region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]

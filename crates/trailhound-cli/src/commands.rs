@@ -6,10 +6,13 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use trailhound_convert::compact::compact;
+use trailhound_convert::convert::convert_at;
 use trailhound_convert::export::{export_cloudtrail, export_ndjson};
+use trailhound_convert::location::Location;
+use trailhound_convert::source::Source;
 use trailhound_convert::source::SourceFilter;
 use trailhound_convert::window::now_micros;
-use trailhound_convert::{convert, ConvertOptions, Lake, LakeFilter, TimeWindow};
+use trailhound_convert::{ConvertOptions, Lake, LakeFilter, TimeWindow};
 
 use crate::args::{
     Cli, Command, CompactArgs, ConvertArgs, ExportArgs, ExportFormat, LakeArg, WindowArgs,
@@ -79,11 +82,18 @@ fn run_convert(a: ConvertArgs) -> Result<ExitCode> {
             window: window(&a.window)?,
         },
         retry_quarantined: a.retry_quarantined,
+        fetch_concurrency: a.fetch_concurrency.max(1),
+        relist: a.relist,
         ..Default::default()
     };
+    let s3 = a.s3.options();
+    let src = Source::open(&a.src, &s3)?;
     if let Some(keys) = &a.verify {
+        if Location::is_s3(&a.src) {
+            bail!("--verify reads a local copy of the logs and digests; with an S3 source run `trailhound verify` on a synced copy");
+        }
         opts.integrity = Some(std::sync::Arc::new(integrity_by_source(
-            &a.src,
+            std::path::Path::new(&a.src),
             keys,
             &opts.filter,
         )?));
@@ -95,7 +105,8 @@ fn run_convert(a: ConvertArgs) -> Result<ExitCode> {
         opts.threads = t;
     }
     let bar = Bar::new(a.quiet);
-    let s = convert(&a.src, &a.dest, &opts, &bar)?;
+    let dest = Location::parse(&a.dest, &s3, true)?;
+    let s = convert_at(&src, dest, &opts, &bar)?;
     let secs = s.elapsed.as_secs_f64().max(1e-6);
     let mut out = std::io::stdout().lock();
     writeln!(
@@ -128,6 +139,13 @@ fn run_convert(a: ConvertArgs) -> Result<ExitCode> {
         mb(s.json_bytes) / secs,
         s.events_in as f64 / secs
     )?;
+    if Location::is_s3(&a.src) || Location::is_s3(&a.dest) {
+        writeln!(
+            out,
+            "requests: {} to the source, {} to the lake",
+            s.source_requests, s.lake_requests
+        )?;
+    }
     drop(out);
     for k in &s.changed {
         eprintln!("note: {k}: changed since it was converted; its records were replaced");
@@ -139,12 +157,27 @@ fn run_convert(a: ConvertArgs) -> Result<ExitCode> {
         eprintln!("quarantined: {k}: {reason}");
     }
     if !s.failed.is_empty() {
+        eprintln!(
+            "{} objects could not be read; the {} converted are committed, and running the same command again converts the rest",
+            s.failed.len(),
+            s.objects_converted
+        );
         return Ok(ExitCode::FAILURE);
     }
     if !s.quarantined.is_empty() {
         return Ok(ExitCode::from(QUARANTINED));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens a lake, local or in S3, to read it.
+fn open_lake(root: &std::path::Path, s3: &trailhound_convert::store::S3Options) -> Result<Lake> {
+    let text = root.to_string_lossy();
+    Ok(if Location::is_s3(&text) {
+        Lake::open_at(Location::parse(&text, s3, false)?)?
+    } else {
+        Lake::open(root)?
+    })
 }
 
 fn lake_filter(scope: crate::args::ScopeArgs, w: &WindowArgs, dataset: &str) -> Result<LakeFilter> {
@@ -158,10 +191,9 @@ fn lake_filter(scope: crate::args::ScopeArgs, w: &WindowArgs, dataset: &str) -> 
 
 fn run_compact(a: CompactArgs) -> Result<ExitCode> {
     let root = lake_path(a.lake_pos, a.lake)?;
-    if !root.join("_trailhound/log").is_dir() {
-        bail!("{} is not a trailhound lake", root.display());
-    }
-    let mut lake = Lake::open_for_write(&root)?;
+    // Opened to read first: a folder that is no lake is not turned into one.
+    let loc = open_lake(&root, &a.s3.options())?.location().clone();
+    let mut lake = Lake::open_for_write_at(loc)?;
     let mut total = trailhound_convert::compact::CompactSummary::default();
     for dataset in ["cloudtrail", "insights"] {
         let s = compact(
@@ -183,7 +215,8 @@ fn run_compact(a: CompactArgs) -> Result<ExitCode> {
 
 fn run_export(a: ExportArgs) -> Result<ExitCode> {
     let root = lake_path(a.lake_pos, a.lake)?;
-    let lake = Lake::open(&root)?;
+    let s3 = a.s3.options();
+    let lake = open_lake(&root, &s3)?;
     let filter = lake_filter(
         a.scope,
         &a.window,
@@ -191,8 +224,11 @@ fn run_export(a: ExportArgs) -> Result<ExitCode> {
     )?;
     let summary = match (a.format, a.output) {
         (ExportFormat::Ndjson, Some(path)) => {
-            let file = std::fs::File::create(&path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
+            if Location::is_s3(&path) {
+                bail!("--format ndjson writes a local file or standard output; for S3 use --format cloudtrail");
+            }
+            let file =
+                std::fs::File::create(&path).with_context(|| format!("cannot create {}", path))?;
             let mut w = std::io::BufWriter::new(file);
             export_ndjson(&lake, &filter, &mut w)?
         }
@@ -201,7 +237,9 @@ fn run_export(a: ExportArgs) -> Result<ExitCode> {
             let mut w = std::io::BufWriter::new(stdout.lock());
             export_ndjson(&lake, &filter, &mut w)?
         }
-        (ExportFormat::Cloudtrail, Some(dir)) => export_cloudtrail(&lake, &filter, &dir)?,
+        (ExportFormat::Cloudtrail, Some(dir)) => {
+            export_cloudtrail(&lake, &filter, &Location::parse(&dir, &s3, true)?)?
+        }
         (ExportFormat::Cloudtrail, None) => bail!("--format cloudtrail needs --output DIR"),
     };
     eprintln!("exported {} events", summary.events);
@@ -216,7 +254,8 @@ fn run_verify(a: crate::args::VerifyArgs) -> Result<ExitCode> {
     let opts = trailhound_verify::VerifyOptions {
         window: window(&a.window)?,
     };
-    let report = trailhound_verify::verify(&a.src, &keys, &opts)?;
+    let src = Source::open(&a.src, &a.s3.options())?;
+    let report = trailhound_verify::verify_at(&src, &keys, &opts)?;
     let mut out = std::io::stdout().lock();
     match a.format {
         crate::args::VerifyFormat::Table => report.write_table(&mut out, a.verbose)?,

@@ -47,12 +47,7 @@ pub fn open_engine(
         memory_limit: e.memory_limit.map(|m| m as usize),
         threads: e.threads,
         window: window(w)?,
-        s3: trailhound_convert::store::S3Options {
-            profile: e.s3.profile.clone(),
-            region: e.s3.aws_region.clone(),
-            endpoint_url: e.s3.endpoint_url.clone(),
-            ..Default::default()
-        },
+        s3: e.s3.options(),
     };
     let engine = Engine::new(&opts)?;
     // Callers have entered the runtime; a lake in S3 is checked once, before any query.

@@ -14,7 +14,7 @@ use crate::error::{IoContext, Result};
 use crate::lake::{Lake, LakeFilter};
 use crate::manifest::{Commit, DataFile, SourceEntry};
 use crate::window::now_micros;
-use crate::writer::{read_parquet, sort_by_time, write_parquet};
+use crate::writer::sort_by_time;
 
 /// What a compaction did.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +63,7 @@ pub fn compact(lake: &mut Lake, filter: &LakeFilter, max_rows: u64) -> Result<Co
         for group in groups.into_iter().filter(|g| g.len() > 1) {
             let mut batches = Vec::new();
             for f in &group {
-                batches.extend(read_parquet(&lake.path(&f.path), None)?);
+                batches.extend(lake.read_parquet(&f.path, None)?);
             }
             let sorted = sort_by_time(&batches)?;
             drop(batches);
@@ -94,6 +94,7 @@ pub fn compact(lake: &mut Lake, filter: &LakeFilter, max_rows: u64) -> Result<Co
         removed,
         forgotten: Vec::new(),
         staging: Some(staging),
+        listed_through: Default::default(),
     })?;
     Ok(summary)
 }
@@ -106,7 +107,7 @@ fn write_like(
     sorted: &arrow_array::RecordBatch,
     like: &DataFile,
 ) -> Result<DataFile> {
-    let w = write_parquet(sorted, &lake.path(&format!("{staging}/{rel}")))?;
+    let w = lake.write_parquet(&format!("{staging}/{rel}"), sorted)?;
     Ok(DataFile {
         path: rel,
         rows: w.rows,
@@ -163,7 +164,7 @@ pub fn retract(lake: &mut Lake, keys: &BTreeSet<String>) -> Result<u64> {
     for (n, path) in files.iter().enumerate() {
         let file = lake.state().files[path].clone();
         let mut kept = Vec::new();
-        for batch in read_parquet(&lake.path(path), None)? {
+        for batch in lake.read_parquet(path, None)? {
             let sources = batch
                 .column_by_name(COL_SOURCE)
                 .map(|c| c.as_string::<i32>().clone())
@@ -173,7 +174,7 @@ pub fn retract(lake: &mut Lake, keys: &BTreeSet<String>) -> Result<u64> {
                 .map(|s| Some(!s.is_some_and(|s| keys.contains(s))))
                 .collect();
             retracted += (batch.num_rows() - keep.true_count()) as u64;
-            kept.push(filter_record_batch(&batch, &keep).at(lake.path(path))?);
+            kept.push(filter_record_batch(&batch, &keep).at(lake.show(path))?);
         }
         removed.push(path.clone());
         let sorted = sort_by_time(&kept)?;
@@ -198,6 +199,7 @@ pub fn retract(lake: &mut Lake, keys: &BTreeSet<String>) -> Result<u64> {
         removed,
         forgotten: keys.iter().cloned().collect(),
         staging: Some(staging),
+        listed_through: Default::default(),
     })?;
     Ok(retracted)
 }

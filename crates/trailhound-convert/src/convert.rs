@@ -2,8 +2,7 @@
 //! partitions, drop exact duplicates, buffer within a memory budget, write sorted Parquet into
 //! staging, and commit in checkpoints.
 
-use std::collections::{BTreeSet, HashMap};
-use std::fs;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,6 +14,8 @@ use arrow_array::types::TimestampMicrosecondType;
 use arrow_array::{Array, RecordBatch, UInt32Array};
 use arrow_select::filter::filter_record_batch;
 use arrow_select::take::take_record_batch;
+use bytes::Bytes;
+use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use trailhound_model::layout::{parse_key, sanitize_partition_value, KeyInfo, LogKind};
 use trailhound_model::schema::{AWS_REGION, EVENT_TIME, RECIPIENT_ACCOUNT_ID};
@@ -23,10 +24,12 @@ use trailhound_model::time::date_of;
 use crate::dedup::DedupIndex;
 use crate::error::{Error, IoContext, Result};
 use crate::lake::{Lake, QUARANTINE_DIR};
-use crate::manifest::{partition_dir, Commit, DataFile, LakeState, SourceEntry, SourceStatus};
-use crate::source::{list_sources, SourceFilter, SourceObject};
+use crate::location::{block_on, Location};
+use crate::manifest::{partition_dir, Commit, DataFile, SourceEntry, SourceStatus};
+use crate::source::{Source, SourceFilter, SourceObject};
+use crate::store::S3Options;
 use crate::window::now_micros;
-use crate::writer::{sort_by_time, write_parquet};
+use crate::writer::sort_by_time;
 
 /// How a conversion runs.
 #[derive(Debug, Clone)]
@@ -42,6 +45,11 @@ pub struct ConvertOptions {
     pub retry_quarantined: bool,
     /// Digest validation results by source key, recorded in the manifest (`convert --verify`).
     pub integrity: Option<std::sync::Arc<std::collections::HashMap<String, String>>>,
+    /// Source objects fetched at once (S3 round trips overlap; local reads too).
+    pub fetch_concurrency: usize,
+    /// List every delivery day again instead of starting where the last run's listing ended:
+    /// finds objects added to old days and objects changed since.
+    pub relist: bool,
 }
 
 impl Default for ConvertOptions {
@@ -55,6 +63,8 @@ impl Default for ConvertOptions {
             filter: SourceFilter::default(),
             retry_quarantined: false,
             integrity: None,
+            fetch_concurrency: 16,
+            relist: false,
         }
     }
 }
@@ -97,26 +107,55 @@ pub struct ConvertSummary {
     pub bytes_out: u64,
     pub files_written: u64,
     pub commits: u64,
+    /// Requests made to the source and to the lake (a listing page counts as one).
+    pub source_requests: u64,
+    pub lake_requests: u64,
     pub elapsed: Duration,
 }
 
-/// Converts the CloudTrail logs below `src` into the lake at `dest`.
+/// Converts the CloudTrail logs below the local folder (or file) `src` into the local lake at
+/// `dest`.
 pub fn convert(
     src: &Path,
     dest: &Path,
     opts: &ConvertOptions,
     progress: &dyn Progress,
 ) -> Result<ConvertSummary> {
+    let src = Source::open(&src.to_string_lossy(), &S3Options::default())?;
+    convert_at(&src, Location::local(dest, true)?, opts, progress)
+}
+
+/// Converts the CloudTrail logs of `src` (local or S3) into the lake at `dest` (local or S3).
+/// The source is only read.
+pub fn convert_at(
+    src: &Source,
+    dest: Location,
+    opts: &ConvertOptions,
+    progress: &dyn Progress,
+) -> Result<ConvertSummary> {
     let started = Instant::now();
-    let mut lake = Lake::open_for_write(dest)?;
-    let sources = list_sources(src, &opts.filter)?;
+    if dest.is_within(src.location()) {
+        return Err(Error::Invalid(format!(
+            "the lake {} lies inside the source {}: nothing is ever written under the source; choose another destination",
+            dest.show(""),
+            src.location().show("")
+        )));
+    }
+    let mut lake = Lake::open_for_write_at(dest)?;
+    let no_resume = BTreeMap::new();
+    let resume = if opts.relist {
+        &no_resume
+    } else {
+        &lake.state().listed_through
+    };
+    let listing = src.list(&opts.filter, resume)?;
     let mut summary = ConvertSummary {
-        objects_listed: sources.len() as u64,
+        objects_listed: listing.objects.len() as u64,
         ..Default::default()
     };
 
     let mut todo = Vec::new();
-    for s in sources {
+    for s in listing.objects {
         match lake.state().sources.get(&s.key) {
             Some(old) if old.size == s.size && old.version == s.version => {
                 let retry = opts.retry_quarantined
@@ -143,7 +182,8 @@ pub fn convert(
         summary.commits += 1;
     }
     let mut rest = &todo[..];
-    while !rest.is_empty() {
+    let mut watermarks = Some(listing.listed_through);
+    loop {
         let mut n = 0;
         let mut bytes = 0;
         while n < rest.len() && (n == 0 || bytes < opts.checkpoint_bytes) {
@@ -152,11 +192,54 @@ pub fn convert(
         }
         let (chunk, tail) = rest.split_at(n);
         rest = tail;
-        convert_chunk(&mut lake, chunk, opts, progress, &mut summary)?;
+        // The last commit of the run records how far the listing is complete.
+        let last = if rest.is_empty() {
+            watermarks.take()
+        } else {
+            None
+        };
+        convert_chunk(&mut lake, src, chunk, opts, progress, &mut summary, last)?;
+        if rest.is_empty() {
+            break;
+        }
     }
     progress.finish();
+    summary.source_requests = src.location().requests();
+    summary.lake_requests = lake.location().requests();
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+async fn fetch_one<'a>(
+    src: &'a Source,
+    obj: &'a SourceObject,
+) -> (&'a SourceObject, Result<Bytes>) {
+    (obj, src.fetch(obj).await)
+}
+
+/// The listing watermarks worth recording: not past a day holding an object that failed (the
+/// next run must list it again), and only those that move.
+fn new_watermarks(
+    listed: BTreeMap<String, String>,
+    failed: &[(String, String)],
+    known: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (dir, mut day) in listed {
+        let prefix = format!("{dir}/");
+        for (key, _) in failed {
+            if let Some(rest) = key.strip_prefix(&prefix) {
+                let d: String = rest.split('/').take(3).collect::<Vec<_>>().join("/");
+                if d < day {
+                    day = d;
+                }
+            }
+        }
+        if known.get(&dir) != Some(&day) {
+            out.insert(dir, day);
+        }
+    }
+    out
 }
 
 /// Partition of a row: dataset and the sanitised Hive values.
@@ -224,8 +307,7 @@ enum Outcome {
 }
 
 struct Shared<'a> {
-    lake_root: &'a Path,
-    state: &'a LakeState,
+    lake: &'a Lake,
     staging: String,
     version: u64,
     dedup: &'a Mutex<DedupIndex>,
@@ -238,10 +320,12 @@ struct Shared<'a> {
 
 fn convert_chunk(
     lake: &mut Lake,
+    src: &Source,
     chunk: &[SourceObject],
     opts: &ConvertOptions,
     progress: &dyn Progress,
     summary: &mut ConvertSummary,
+    watermarks: Option<BTreeMap<String, String>>,
 ) -> Result<()> {
     let version = lake.next_version();
     let threads = opts.threads.max(1);
@@ -250,8 +334,7 @@ fn convert_chunk(
     // there, so the index's memory is bounded by the checkpoint size, not the archive's.
     let dedup = Mutex::new(DedupIndex::default());
     let shared = Shared {
-        lake_root: lake.root(),
-        state: lake.state(),
+        lake,
         staging: lake.staging_for(version),
         version,
         dedup: &dedup,
@@ -261,7 +344,10 @@ fn convert_chunk(
         out: out_tx,
         integrity: opts.integrity.as_deref(),
     };
-    let (job_tx, job_rx) = crossbeam_channel::bounded::<&SourceObject>(threads * 4);
+    // Objects are fetched ahead, a bounded number at once, in key order (so the first copy of
+    // a duplicated event is the one kept, whatever the timing).
+    type Job<'o> = (&'o SourceObject, Result<Bytes>);
+    let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(threads * 2);
     std::thread::scope(|scope| {
         for _ in 0..threads {
             let job_rx = job_rx.clone();
@@ -271,19 +357,30 @@ fn convert_chunk(
                     shared,
                     json: Vec::new(),
                 };
-                for obj in job_rx.iter() {
-                    if let Err(e) = w.process(obj, progress) {
+                for (obj, bytes) in job_rx.iter() {
+                    if let Err(e) = w.process(obj, bytes, progress) {
                         shared.report(Err(e));
                         return;
                     }
                 }
             });
         }
-        for obj in chunk {
-            if job_tx.send(obj).is_err() {
-                break;
+        drop(job_rx);
+        type Fetch<'o> = std::pin::Pin<Box<dyn std::future::Future<Output = Job<'o>> + Send + 'o>>;
+        let fetches: Vec<Fetch> = chunk
+            .iter()
+            .map(|obj| Box::pin(fetch_one(src, obj)) as Fetch)
+            .collect();
+        block_on(async {
+            let mut fetched =
+                futures::stream::iter(fetches).buffered(opts.fetch_concurrency.max(1));
+            while let Some(job) = fetched.next().await {
+                // A blocking send: the workers set the pace, and memory stays bounded.
+                if job_tx.send(job).is_err() {
+                    break;
+                }
             }
-        }
+        });
         drop(job_tx);
     });
     // The workers are done (the scope joined them): write what is still buffered.
@@ -331,7 +428,10 @@ fn convert_chunk(
         }
     }
     added.sort_by(|a, b| a.path.cmp(&b.path));
-    if entries.is_empty() && added.is_empty() {
+    let listed_through = watermarks
+        .map(|w| new_watermarks(w, &summary.failed, &lake.state().listed_through))
+        .unwrap_or_default();
+    if entries.is_empty() && added.is_empty() && listed_through.is_empty() {
         return Ok(());
     }
     let commit = Commit {
@@ -343,6 +443,7 @@ fn convert_chunk(
         removed: Vec::new(),
         forgotten: Vec::new(),
         staging: Some(lake.staging_for(version)),
+        listed_through,
     };
     lake.commit(commit)?;
     summary.commits += 1;
@@ -370,7 +471,9 @@ impl Shared<'_> {
             partition_dir(key.dataset, &key.account, &key.region, &key.date),
             self.version
         );
-        let w = write_parquet(&sorted, &self.lake_root.join(&self.staging).join(&rel))?;
+        let w = self
+            .lake
+            .write_parquet(&format!("{}/{rel}", self.staging), &sorted)?;
         let file = DataFile {
             path: rel,
             dataset: key.dataset.to_string(),
@@ -428,14 +531,16 @@ impl Worker<'_> {
         self.shared.report(Ok(o));
     }
 
-    fn process(&mut self, obj: &SourceObject, progress: &dyn Progress) -> Result<()> {
-        let bytes = match fs::read(&obj.path) {
+    fn process(
+        &mut self,
+        obj: &SourceObject,
+        fetched: Result<Bytes>,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let bytes = match fetched {
             Ok(b) => b,
             Err(e) => {
-                self.send(Outcome::Failed(
-                    obj.key.clone(),
-                    format!("cannot read {}: {e}", obj.path.display()),
-                ));
+                self.send(Outcome::Failed(obj.key.clone(), e.to_string()));
                 progress.object_done(obj.size, 0, 0);
                 return Ok(());
             }
@@ -475,7 +580,7 @@ impl Worker<'_> {
             Ok(v) => v,
             Err(reason) => {
                 let copy = format!("{QUARANTINE_DIR}/{}", obj.key);
-                write_atomically(&self.shared.lake_root.join(&copy), &bytes)?;
+                self.shared.lake.put(&copy, bytes.to_vec())?;
                 entry.status = SourceStatus::Quarantined { reason, copy };
                 self.send(Outcome::Source(entry));
                 progress.object_done(obj.size, 0, 0);
@@ -530,7 +635,7 @@ impl Worker<'_> {
                 .dedup
                 .lock()
                 .map_err(|_| Error::Invalid("a worker thread panicked".into()))?;
-            index.keep(&dir, &rows, self.shared.state, self.shared.lake_root)?
+            index.keep(&dir, &rows, self.shared.lake)?
         };
         if keep.true_count() == rows.num_rows() {
             return Ok(rows);
@@ -668,15 +773,6 @@ fn split_by_partition(
         }
     }
     Ok(merged)
-}
-
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).at(dir)?;
-    }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes).at(&tmp)?;
-    fs::rename(&tmp, path).at(path)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -7,7 +7,6 @@
 //! Events without an eventID are always kept.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
@@ -17,8 +16,8 @@ use trailhound_model::schema::{COL_RECORD_HASH, EVENT_ID};
 use trailhound_model::Rebuilder;
 
 use crate::error::{IoContext, Result};
-use crate::manifest::{DataFile, LakeState};
-use crate::writer::read_parquet;
+use crate::lake::Lake;
+use crate::manifest::DataFile;
 
 fn id_hash(id: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(id.as_bytes())
@@ -62,17 +61,16 @@ pub(crate) struct DedupIndex {
 }
 
 impl DedupIndex {
-    fn partition(
-        &mut self,
-        dir: &str,
-        state: &LakeState,
-        lake: &Path,
-    ) -> Result<&mut PartitionIndex> {
+    fn partition(&mut self, dir: &str, lake: &Lake) -> Result<&mut PartitionIndex> {
         if !self.parts.contains_key(dir) {
             let mut p = PartitionIndex::default();
-            for f in state.files.values().filter(|f| f.partition_dir() == dir) {
-                let path = lake.join(&f.path);
-                for batch in read_parquet(&path, Some(&["eventid"]))? {
+            for f in lake
+                .state()
+                .files
+                .values()
+                .filter(|f| f.partition_dir() == dir)
+            {
+                for batch in lake.read_parquet(&f.path, Some(&["eventid"]))? {
                     p.stored_ids.extend(
                         batch
                             .column(0)
@@ -94,10 +92,9 @@ impl DedupIndex {
         &mut self,
         dir: &str,
         rows: &RecordBatch,
-        state: &LakeState,
-        lake: &Path,
+        lake: &Lake,
     ) -> Result<BooleanArray> {
-        let part = self.partition(dir, state, lake)?;
+        let part = self.partition(dir, lake)?;
         let ids = rows.column(EVENT_ID).as_string::<i32>();
         let hashes = rows
             .column_by_name(COL_RECORD_HASH)
@@ -141,11 +138,11 @@ impl DedupIndex {
 }
 
 /// Canonical hashes of every event stored in `files`.
-fn canonical_hashes(files: &[DataFile], lake: &Path) -> Result<HashSet<u64>> {
+fn canonical_hashes(files: &[DataFile], lake: &Lake) -> Result<HashSet<u64>> {
     let mut out = HashSet::new();
     for f in files {
-        let path = lake.join(&f.path);
-        for batch in read_parquet(&path, None)? {
+        let path = lake.show(&f.path);
+        for batch in lake.read_parquet(&f.path, None)? {
             let r = Rebuilder::new(&batch).at(&path)?;
             for row in 0..batch.num_rows() {
                 out.insert(canonical_hash(&r.row_json(row).at(&path)?));

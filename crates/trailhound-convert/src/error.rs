@@ -24,6 +24,9 @@ pub enum Error {
     },
     #[error("manifest {}: {reason}", path.display())]
     Manifest { path: PathBuf, reason: String },
+    /// A request to a store (local folder or S3) failed: where, and why in one line.
+    #[error("{at}: {reason}")]
+    Store { at: String, reason: String },
     #[error("{0}")]
     Invalid(String),
 }

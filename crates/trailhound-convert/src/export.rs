@@ -1,9 +1,7 @@
 //! Export: CloudTrail JSON rebuilt from the lake, as NDJSON or as CloudTrail's own gzipped
 //! `{"Records":[...]}` files in its S3 layout, for SIEM hand-off.
 
-use std::fs;
 use std::io::Write;
-use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
@@ -14,7 +12,7 @@ use trailhound_model::Rebuilder;
 
 use crate::error::{IoContext, Result};
 use crate::lake::{Lake, LakeFilter};
-use crate::writer::read_parquet;
+use crate::location::Location;
 
 /// How a CloudTrail log file begins.
 const RECORDS_OPEN: &[u8] = b"{\"Records\":[";
@@ -56,9 +54,9 @@ fn for_each_event(
     filter: &LakeFilter,
     mut emit: impl FnMut(&Rebuilder, usize) -> Result<()>,
 ) -> Result<u64> {
-    let path = lake.path(rel);
+    let path = lake.show(rel);
     let mut n = 0;
-    for batch in read_parquet(&path, None)? {
+    for batch in lake.read_parquet(rel, None)? {
         let rebuild = Rebuilder::new(&batch).at(&path)?;
         let times = batch
             .column(EVENT_TIME)
@@ -84,7 +82,7 @@ pub fn export_ndjson(
     for f in lake.files(filter) {
         summary.events += for_each_event(lake, &f.path, filter, |rebuild, row| {
             line.clear();
-            rebuild.write_row(row, &mut line).at(lake.path(&f.path))?;
+            rebuild.write_row(row, &mut line).at(lake.show(&f.path))?;
             line.push(b'\n');
             out.write_all(&line).at("<output>")
         })?;
@@ -93,11 +91,16 @@ pub fn export_ndjson(
     Ok(summary)
 }
 
-/// Writes the events `filter` admits as CloudTrail log files below `dir`, one per data file.
-pub fn export_cloudtrail(lake: &Lake, filter: &LakeFilter, dir: &Path) -> Result<ExportSummary> {
+/// Writes the events `filter` admits as CloudTrail log files below `dir` (a local folder or
+/// `s3://`), one per data file, each written whole.
+pub fn export_cloudtrail(
+    lake: &Lake,
+    filter: &LakeFilter,
+    dir: &Location,
+) -> Result<ExportSummary> {
     let mut summary = ExportSummary::default();
     for (n, f) in lake.files(filter).enumerate() {
-        let path = lake.path(&f.path);
+        let path = lake.show(&f.path);
         let (y, m, d) = (
             f.date.get(0..4).unwrap_or("0000"),
             f.date.get(5..7).unwrap_or("00"),
@@ -113,10 +116,10 @@ pub fn export_cloudtrail(lake: &Lake, filter: &LakeFilter, dir: &Path) -> Result
             a = f.account,
             r = f.region
         );
-        let target = dir.join(format!(
+        let target = format!(
             "AWSLogs/{}/{folder}/{}/{y}/{m}/{d}/{name}",
             f.account, f.region
-        ));
+        );
         let mut body = Vec::with_capacity(f.bytes as usize * 8);
         body.extend_from_slice(RECORDS_OPEN);
         let events = for_each_event(lake, &f.path, filter, |rebuild, row| {
@@ -129,17 +132,9 @@ pub fn export_cloudtrail(lake: &Lake, filter: &LakeFilter, dir: &Path) -> Result
         if events == 0 {
             continue;
         }
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).at(parent)?;
-        }
-        let tmp = target.with_extension("tmp");
-        let mut gz = GzEncoder::new(
-            fs::File::create(&tmp).at(&tmp)?,
-            flate2::Compression::default(),
-        );
-        gz.write_all(&body).at(&tmp)?;
-        gz.finish().at(&tmp)?;
-        fs::rename(&tmp, &target).at(&target)?;
+        let mut gz = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&body).at(dir.show(&target))?;
+        dir.put(&target, gz.finish().at(dir.show(&target))?)?;
         summary.events += events;
         summary.files += 1;
     }

@@ -1,12 +1,22 @@
-//! A lake on local disk: its root, its manifest state, the writer's lock, and the commit
-//! protocol (stage, commit, move into place; roll forward after a crash).
+//! A lake, on local disk or in S3: its root, its manifest state, the writer's lock (local), and
+//! the commit protocol (stage, commit, move into place; roll forward after a crash).
+//!
+//! In S3 every object is written whole (a single PUT or a completed multipart upload), the
+//! commit is created only if its number is free (`If-None-Match`), and data files are staged
+//! under `_trailhound/staging/` (ignored by engines, like every `_`-prefixed folder) until the
+//! commit naming them exists. There is no lock in S3: a second writer loses the race for the
+//! commit number and stops with an error; its staged files are removed a day later.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use arrow_array::RecordBatch;
 
 use crate::error::{Error, IoContext, Result};
+use crate::location::Location;
 use crate::manifest::{read_log, write_commit, Commit, DataFile, LakeState};
 use crate::window::TimeWindow;
+use crate::writer::{read_parquet, read_parquet_bytes, write_parquet, write_parquet_to, Written};
 
 /// Folder of staged data files, per commit version.
 pub const STAGING_DIR: &str = "_trailhound/staging";
@@ -15,7 +25,7 @@ pub const QUARANTINE_DIR: &str = "_trailhound/quarantine";
 
 /// An open lake.
 pub struct Lake {
-    root: PathBuf,
+    loc: Location,
     state: LakeState,
     _lock: Option<fs::File>,
 }
@@ -47,75 +57,79 @@ impl LakeFilter {
 }
 
 impl Lake {
-    /// Opens a lake to read it. It must exist.
+    /// Opens a local lake to read it. It must exist.
     pub fn open(root: &Path) -> Result<Lake> {
-        if !root.join(crate::manifest::LOG_DIR).is_dir() {
-            return Err(Error::Invalid(format!(
-                "{} is not a trailhound lake (no {} folder): run `trailhound convert` first",
-                root.display(),
-                crate::manifest::LOG_DIR
-            )));
-        }
-        let mut state = LakeState::default();
-        for c in read_log(root)? {
-            state.apply(&c);
-        }
-        Ok(Lake {
-            root: root.to_path_buf(),
-            state,
-            _lock: None,
-        })
+        Self::open_at(
+            Location::local(root, false).map_err(|_| not_a_lake(&root.display().to_string()))?,
+        )
     }
 
-    /// Opens (creating if needed) a lake to write it: takes the writer's lock, then finishes any
-    /// commit a crashed writer left half moved into place and drops uncommitted staging.
-    pub fn open_for_write(root: &Path) -> Result<Lake> {
-        let meta = root.join("_trailhound");
-        fs::create_dir_all(&meta).at(&meta)?;
-        let lock_path = meta.join("lock");
-        let lock = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .at(&lock_path)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                return Err(Error::Invalid(format!(
-                    "{}: another trailhound process is writing this lake",
-                    root.display()
-                )))
-            }
-            Err(fs::TryLockError::Error(e)) => {
-                return Err(Error::Io {
-                    path: lock_path,
-                    source: e,
-                })
-            }
+    /// Opens a lake, local or in S3, to read it. It must exist.
+    pub fn open_at(loc: Location) -> Result<Lake> {
+        let at = loc.show("");
+        Self::try_open_at(loc)?.ok_or_else(|| not_a_lake(&at))
+    }
+
+    /// Opens a lake to read it, or `None` when there is no manifest there.
+    pub fn try_open_at(loc: Location) -> Result<Option<Lake>> {
+        let commits = read_log(&loc)?;
+        if commits.is_empty() {
+            return Ok(None);
         }
-        let commits = read_log(root)?;
+        let mut state = LakeState::default();
+        for c in &commits {
+            state.apply(c);
+        }
+        Ok(Some(Lake {
+            loc,
+            state,
+            _lock: None,
+        }))
+    }
+
+    /// Opens (creating if needed) a local lake to write it.
+    pub fn open_for_write(root: &Path) -> Result<Lake> {
+        Self::open_for_write_at(Location::local(root, true)?)
+    }
+
+    /// Opens (creating if needed) a lake to write it: takes the writer's lock (local lakes),
+    /// then finishes any commit a crashed writer left half moved into place and drops
+    /// uncommitted staging.
+    pub fn open_for_write_at(loc: Location) -> Result<Lake> {
+        let lock = match loc.local_root() {
+            Some(root) => Some(take_lock(root)?),
+            None => None,
+        };
+        let commits = read_log(&loc)?;
         let mut state = LakeState::default();
         for c in &commits {
             state.apply(c);
         }
         let lake = Lake {
-            root: root.to_path_buf(),
+            loc,
             state,
-            _lock: Some(lock),
+            _lock: lock,
         };
         if let Some(last) = commits.last() {
             lake.roll_forward(last)?;
         }
-        let staging = root.join(STAGING_DIR);
-        if staging.exists() {
-            fs::remove_dir_all(&staging).at(&staging)?;
-        }
+        lake.drop_stale_staging()?;
         Ok(lake)
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    /// Where the lake is.
+    pub fn location(&self) -> &Location {
+        &self.loc
+    }
+
+    /// The lake's folder when it is on local disk.
+    pub fn local_root(&self) -> Option<&Path> {
+        self.loc.local_root()
+    }
+
+    /// How a lake-relative path is named to users.
+    pub fn show(&self, rel: &str) -> String {
+        self.loc.show(rel)
     }
 
     pub fn state(&self) -> &LakeState {
@@ -127,9 +141,29 @@ impl Lake {
         self.state.files.values().filter(move |f| filter.admits(f))
     }
 
-    /// Absolute path of a lake-relative path.
-    pub fn path(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
+    /// Reads a Parquet file of the lake, optionally only some top-level columns.
+    pub fn read_parquet(&self, rel: &str, columns: Option<&[&str]>) -> Result<Vec<RecordBatch>> {
+        match self.loc.local_root() {
+            Some(root) => read_parquet(&root.join(rel), columns),
+            None => read_parquet_bytes(self.loc.get(rel)?, columns, &self.show(rel)),
+        }
+    }
+
+    /// Writes one sorted batch as a new Parquet file at `rel`, whole or not at all.
+    pub fn write_parquet(&self, rel: &str, batch: &RecordBatch) -> Result<Written> {
+        match self.loc.local_root() {
+            Some(root) => write_parquet(batch, &root.join(rel)),
+            None => {
+                let (w, bytes) = write_parquet_to(batch, Vec::new(), &self.show(rel))?;
+                self.loc.put(rel, bytes)?;
+                Ok(w)
+            }
+        }
+    }
+
+    /// Writes any object of the lake whole (quarantined copies).
+    pub fn put(&self, rel: &str, bytes: Vec<u8>) -> Result<()> {
+        self.loc.put(rel, bytes)
     }
 
     /// Version the next commit takes.
@@ -151,7 +185,7 @@ impl Lake {
                 self.next_version()
             )));
         }
-        write_commit(&self.root, &commit)?;
+        write_commit(&self.loc, &commit)?;
         self.roll_forward(&commit)?;
         self.state.apply(&commit);
         Ok(())
@@ -162,30 +196,87 @@ impl Lake {
     fn roll_forward(&self, commit: &Commit) -> Result<()> {
         if let Some(staging) = &commit.staging {
             for f in &commit.added {
-                let target = self.root.join(&f.path);
-                let staged = self.root.join(staging).join(&f.path);
-                if !target.exists() && staged.exists() {
-                    if let Some(dir) = target.parent() {
-                        fs::create_dir_all(dir).at(dir)?;
-                    }
-                    fs::rename(&staged, &target).at(&staged)?;
+                let staged = format!("{staging}/{}", f.path);
+                if self.loc.head(&f.path)?.is_none() && self.loc.head(&staged)?.is_some() {
+                    self.loc.rename(&staged, &f.path)?;
                 }
             }
         }
         for rel in &commit.removed {
-            let p = self.root.join(rel);
-            match fs::remove_file(&p) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(Error::Io { path: p, source: e }),
-            }
+            self.loc.delete(rel)?;
         }
         if let Some(staging) = &commit.staging {
-            let dir = self.root.join(staging);
-            if dir.exists() {
-                fs::remove_dir_all(&dir).at(&dir)?;
+            self.remove_tree(staging)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every object below `rel` (and, locally, the folders).
+    fn remove_tree(&self, rel: &str) -> Result<()> {
+        match self.loc.local_root() {
+            Some(root) => {
+                let dir = root.join(rel);
+                match fs::remove_dir_all(&dir) {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(Error::Io {
+                        path: dir,
+                        source: e,
+                    }),
+                }
+            }
+            None => {
+                for e in self.loc.list(rel)? {
+                    self.loc.delete(&e.rel)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes staged files no commit names. Locally the lock guarantees nobody else is
+    /// writing; in S3 another writer may be, so only staging older than a day goes.
+    fn drop_stale_staging(&self) -> Result<()> {
+        if self.loc.local_root().is_some() {
+            return self.remove_tree(STAGING_DIR);
+        }
+        let day_ago = crate::window::now_micros() / 1_000_000 - 86_400;
+        for e in self.loc.list(STAGING_DIR)? {
+            if e.modified < day_ago {
+                self.loc.delete(&e.rel)?;
             }
         }
         Ok(())
+    }
+}
+
+fn not_a_lake(at: &str) -> Error {
+    Error::Invalid(format!(
+        "{at} is not a trailhound lake (no {} folder): run `trailhound convert` first",
+        crate::manifest::LOG_DIR
+    ))
+}
+
+/// Takes the local writer's lock.
+fn take_lock(root: &Path) -> Result<fs::File> {
+    let meta = root.join("_trailhound");
+    fs::create_dir_all(&meta).at(&meta)?;
+    let lock_path = meta.join("lock");
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .at(&lock_path)?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(fs::TryLockError::WouldBlock) => Err(Error::Invalid(format!(
+            "{}: another trailhound process is writing this lake",
+            root.display()
+        ))),
+        Err(fs::TryLockError::Error(e)) => Err(Error::Io {
+            path: lock_path,
+            source: e,
+        }),
     }
 }

@@ -10,6 +10,7 @@ mod dedup;
 pub mod error;
 pub mod export;
 pub mod lake;
+pub mod location;
 pub mod manifest;
 pub mod source;
 pub mod store;

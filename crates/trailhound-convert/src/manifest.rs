@@ -10,11 +10,14 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use futures::StreamExt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, IoContext, Result};
+use crate::location::{block_on, Location};
 
 /// What became of one source object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +106,10 @@ pub struct Commit {
     pub forgotten: Vec<String>,
     /// Where `added` files were staged (relative to the lake), until they are moved into place.
     pub staging: Option<String>,
+    /// Per region folder of the source, the delivery day (`YYYY/MM/DD`) through which every
+    /// object has been listed and taken: the next incremental listing starts there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub listed_through: BTreeMap<String, String>,
 }
 
 /// The state of a lake: the replay of its log.
@@ -111,6 +118,8 @@ pub struct LakeState {
     pub version: u64,
     pub sources: BTreeMap<String, SourceEntry>,
     pub files: BTreeMap<String, DataFile>,
+    /// The latest `listed_through` of each region folder.
+    pub listed_through: BTreeMap<String, String>,
 }
 
 impl LakeState {
@@ -129,45 +138,48 @@ impl LakeState {
         for s in &commit.sources {
             self.sources.insert(s.key.clone(), s.clone());
         }
+        for (dir, day) in &commit.listed_through {
+            self.listed_through.insert(dir.clone(), day.clone());
+        }
     }
 }
 
 /// Folder of the log below the lake root.
 pub const LOG_DIR: &str = "_trailhound/log";
 
-fn commit_path(log: &Path, version: u64) -> PathBuf {
-    log.join(format!("{version:010}.json"))
-}
-
 /// Reads every commit in order.
-pub fn read_log(lake: &Path) -> Result<Vec<Commit>> {
-    let log = lake.join(LOG_DIR);
+pub fn read_log(lake: &Location) -> Result<Vec<Commit>> {
     let mut versions = Vec::new();
-    if log.is_dir() {
-        for entry in fs::read_dir(&log).at(&log)? {
-            let name = entry.at(&log)?.file_name();
-            let name = name.to_string_lossy();
-            if let Some(v) = name
-                .strip_suffix(".json")
-                .and_then(|n| n.parse::<u64>().ok())
-            {
-                versions.push(v);
-            }
+    for e in lake.list(LOG_DIR)? {
+        let name = e.rel.rsplit('/').next().unwrap_or("");
+        if let Some(v) = name
+            .strip_suffix(".json")
+            .and_then(|n| n.parse::<u64>().ok())
+        {
+            versions.push(v);
         }
     }
     versions.sort_unstable();
-    let mut commits = Vec::with_capacity(versions.len());
     for (i, v) in versions.iter().enumerate() {
-        let path = commit_path(&log, *v);
         if *v != i as u64 + 1 {
             return Err(Error::Manifest {
-                path,
+                path: PathBuf::from(lake.show(&commit_rel(*v))),
                 reason: format!("expected version {} (a commit is missing)", i + 1),
             });
         }
-        let text = fs::read(&path).at(&path)?;
+    }
+    // Fetched a few at a time: a lake in S3 may have thousands of commits.
+    let texts: Vec<Result<(u64, bytes::Bytes)>> = block_on(
+        futures::stream::iter(versions.iter().copied())
+            .map(|v| async move { lake.get_async(&commit_rel(v)).await.map(|b| (v, b)) })
+            .buffered(16)
+            .collect(),
+    );
+    let mut commits = Vec::with_capacity(versions.len());
+    for t in texts {
+        let (v, text) = t?;
         let commit: Commit = serde_json::from_slice(&text).map_err(|e| Error::Manifest {
-            path: path.clone(),
+            path: PathBuf::from(lake.show(&commit_rel(v))),
             reason: e.to_string(),
         })?;
         commits.push(commit);
@@ -175,16 +187,33 @@ pub fn read_log(lake: &Path) -> Result<Vec<Commit>> {
     Ok(commits)
 }
 
+fn commit_rel(version: u64) -> String {
+    format!("{LOG_DIR}/{version:010}.json")
+}
+
 /// Writes `commit` as the next entry of the log; fails if another writer took its number.
-pub fn write_commit(lake: &Path, commit: &Commit) -> Result<()> {
-    let log = lake.join(LOG_DIR);
-    fs::create_dir_all(&log).at(&log)?;
-    let path = commit_path(&log, commit.version);
-    let tmp = log.join(format!(".tmp-{}-{}", commit.version, std::process::id()));
+pub fn write_commit(lake: &Location, commit: &Commit) -> Result<()> {
+    let rel = commit_rel(commit.version);
     let text = serde_json::to_vec_pretty(commit).map_err(|e| Error::Manifest {
-        path: path.clone(),
+        path: PathBuf::from(lake.show(&rel)),
         reason: e.to_string(),
     })?;
+    let Some(root) = lake.local_root() else {
+        return if lake.put_new(&rel, text)? {
+            Ok(())
+        } else {
+            Err(Error::Manifest {
+                path: PathBuf::from(lake.show(&rel)),
+                reason: "another writer committed this version first".into(),
+            })
+        };
+    };
+    // Locally: written, synced, then hard-linked to its number, so a power cut leaves it whole
+    // or absent.
+    let log = root.join(LOG_DIR);
+    fs::create_dir_all(&log).at(&log)?;
+    let path = root.join(&rel);
+    let tmp = log.join(format!(".tmp-{}-{}", commit.version, std::process::id()));
     {
         let mut f = fs::File::create(&tmp).at(&tmp)?;
         f.write_all(&text).at(&tmp)?;

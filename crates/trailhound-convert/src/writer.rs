@@ -158,6 +158,40 @@ pub fn sort_by_time(batches: &[RecordBatch]) -> Result<RecordBatch> {
 /// Writes one sorted batch to `path` (created new, synced to disk before returning), in the
 /// lake's schema: the conversion-only duplicate key is left out.
 pub fn write_parquet(batch: &RecordBatch, path: &Path) -> Result<Written> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).at(dir)?;
+    }
+    let file = fs::File::create_new(path).at(path)?;
+    let (w, file) = write_parquet_to(batch, file, &path.display().to_string())?;
+    file.sync_all().at(path)?;
+    Ok(w)
+}
+
+/// A writer that counts the bytes through it.
+struct Counting<W> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes one sorted batch as Parquet into `out` (`at` names it in errors); `bytes` of the
+/// result counts what was written.
+pub fn write_parquet_to<W: std::io::Write + Send>(
+    batch: &RecordBatch,
+    out: W,
+    at: &str,
+) -> Result<(Written, W)> {
+    let path = Path::new(at);
     let lake = lake_schema();
     let keep: Vec<usize> = lake
         .fields()
@@ -165,16 +199,13 @@ pub fn write_parquet(batch: &RecordBatch, path: &Path) -> Result<Written> {
         .filter_map(|f| batch.schema().index_of(f.name()).ok())
         .collect();
     let batch = &batch.project(&keep).at(path)?;
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).at(dir)?;
-    }
-    let file = fs::File::create_new(path).at(path)?;
     // The Parquet schema says all a reader needs; the embedded Arrow schema would add 5 KB to
     // every file's footer.
     let options = ArrowWriterOptions::new()
         .with_properties(properties(batch.num_rows()))
         .with_skip_arrow_metadata(true);
-    let mut writer = ArrowWriter::try_new_with_options(file, batch.schema(), options).at(path)?;
+    let out = Counting { inner: out, n: 0 };
+    let mut writer = ArrowWriter::try_new_with_options(out, batch.schema(), options).at(path)?;
     let mut offset = 0;
     while offset < batch.num_rows() {
         let len = ROW_GROUP_ROWS.min(batch.num_rows() - offset);
@@ -182,25 +213,45 @@ pub fn write_parquet(batch: &RecordBatch, path: &Path) -> Result<Written> {
         writer.flush().at(path)?;
         offset += len;
     }
-    let file = writer.into_inner().at(path)?;
-    file.sync_all().at(path)?;
-    let bytes = file.metadata().at(path)?.len();
+    let Counting {
+        inner: out,
+        n: bytes,
+    } = writer.into_inner().at(path)?;
     let times = batch
         .column(EVENT_TIME)
         .as_primitive::<TimestampMicrosecondType>();
     let valid = times.len() - times.null_count();
-    Ok(Written {
+    let w = Written {
         rows: batch.num_rows() as u64,
         bytes,
         min_time: (valid > 0).then(|| times.value(0)),
         max_time: (valid > 0).then(|| times.value(valid - 1)),
-    })
+    };
+    Ok((w, out))
 }
 
 /// Reads a Parquet file of the lake, optionally only some top-level columns.
 pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<Vec<RecordBatch>> {
     let file = fs::File::open(path).at(path)?;
-    let mut builder = ParquetRecordBatchReaderBuilder::try_new(file).at(path)?;
+    read_parquet_from(file, columns, &path.display().to_string())
+}
+
+/// [`read_parquet`] of a file's bytes (`at` names it in errors).
+pub fn read_parquet_bytes(
+    bytes: bytes::Bytes,
+    columns: Option<&[&str]>,
+    at: &str,
+) -> Result<Vec<RecordBatch>> {
+    read_parquet_from(bytes, columns, at)
+}
+
+fn read_parquet_from<R: parquet::file::reader::ChunkReader + 'static>(
+    r: R,
+    columns: Option<&[&str]>,
+    at: &str,
+) -> Result<Vec<RecordBatch>> {
+    let path = Path::new(at);
+    let mut builder = ParquetRecordBatchReaderBuilder::try_new(r).at(path)?;
     if let Some(columns) = columns {
         let schema = builder.schema().clone();
         let mut roots = Vec::new();
@@ -208,7 +259,7 @@ pub fn read_parquet(path: &Path, columns: Option<&[&str]>) -> Result<Vec<RecordB
             roots.push(
                 schema
                     .index_of(c)
-                    .map_err(|_| Error::Invalid(format!("{}: no column {c}", path.display())))?,
+                    .map_err(|_| Error::Invalid(format!("{at}: no column {c}")))?,
             );
         }
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots);

@@ -124,7 +124,7 @@ impl Engine {
         if let Some(raw) = &opts.raw {
             engine.register(
                 "cloudtrail_raw",
-                Arc::new(RawTable::new(raw.clone())?),
+                Arc::new(RawTable::new(&raw.to_string_lossy(), &opts.s3)?),
                 &opts.window,
             )?;
         }
@@ -188,7 +188,11 @@ impl Engine {
         }
         self.ctx.register_table(
             "sources",
-            Arc::new(MemTable::try_new(sources_schema(), vec![vec![]])?),
+            Arc::new(LazySources {
+                lake: loc.url(),
+                s3: opts.clone(),
+                table: std::sync::OnceLock::new(),
+            }),
         )?;
         self.tables.push("sources".into());
         Ok(())
@@ -227,7 +231,8 @@ impl Engine {
         self.ctx.register_table(
             "sources",
             Arc::new(LazySources {
-                root,
+                lake: root.to_string_lossy().into_owned(),
+                s3: Default::default(),
                 table: std::sync::OnceLock::new(),
             }),
         )?;
@@ -327,7 +332,9 @@ fn time_literal(micros: i64) -> ScalarValue {
 /// `cloudtrail._source` on `key`.
 #[derive(Debug)]
 struct LazySources {
-    root: PathBuf,
+    /// The lake: a local path or `s3://…`.
+    lake: String,
+    s3: trailhound_convert::store::S3Options,
     table: std::sync::OnceLock<std::result::Result<Arc<MemTable>, String>>,
 }
 
@@ -349,7 +356,7 @@ impl TableProvider for LazySources {
         let table = self
             .table
             .get_or_init(|| {
-                sources_table(&self.root)
+                sources_table(&self.lake, &self.s3)
                     .map(Arc::new)
                     .map_err(|e| e.to_string())
             })
@@ -375,20 +382,16 @@ fn sources_schema() -> SchemaRef {
     ]))
 }
 
-fn sources_table(root: &Path) -> Result<MemTable> {
+fn sources_table(lake: &str, s3: &trailhound_convert::store::S3Options) -> Result<MemTable> {
     use datafusion::arrow::array::{ArrayRef, StringArray, UInt64Array};
     use trailhound_convert::manifest::SourceStatus;
-    // A Hive dataset written by another tool has no manifest: no sources, still queryable.
-    let lake = if root.join(trailhound_convert::manifest::LOG_DIR).is_dir() {
-        Some(
-            trailhound_convert::Lake::open(root).map_err(|e| QueryError::Location {
-                location: root.display().to_string(),
-                reason: e.to_string(),
-            })?,
-        )
-    } else {
-        None
+    let failed = |e: trailhound_convert::Error| QueryError::Location {
+        location: lake.to_string(),
+        reason: e.to_string(),
     };
+    // A Hive dataset written by another tool has no manifest: no sources, still queryable.
+    let loc = trailhound_convert::location::Location::parse(lake, s3, false).map_err(failed)?;
+    let lake = trailhound_convert::Lake::try_open_at(loc).map_err(failed)?;
     let s: Vec<_> = lake
         .iter()
         .flat_map(|l| l.state().sources.values())

@@ -3,8 +3,7 @@
 //! in the keys prune the listing; the objects are split across the engine's partitions and
 //! decoded on blocking threads.
 
-use std::fs;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -17,7 +16,8 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
-use trailhound_convert::source::{list_sources, SourceObject};
+use trailhound_convert::source::{Source, SourceObject};
+use trailhound_convert::store::S3Options;
 use trailhound_convert::{SourceFilter, TimeWindow};
 use trailhound_model::decode::Projection;
 use trailhound_model::layout::{parse_key, LogKind};
@@ -26,19 +26,20 @@ use trailhound_model::schema::{AWS_REGION, EVENT_TIME, RECIPIENT_ACCOUNT_ID, REC
 use crate::lake_table::table_schema;
 use crate::prune::{allowed_values, time_bounds};
 
-/// Raw CloudTrail logs below a folder.
+/// Raw CloudTrail logs below a folder or S3 prefix.
 #[derive(Debug)]
 pub struct RawTable {
-    root: PathBuf,
+    src: Arc<Source>,
     schema: SchemaRef,
 }
 
 impl RawTable {
-    pub fn new(root: PathBuf) -> Result<Self> {
-        fs::metadata(&root)
-            .map_err(|e| DataFusionError::Plan(format!("--raw {}: {e}", root.display())))?;
+    /// A local folder or file, or `s3://bucket/prefix`.
+    pub fn new(root: &str, s3: &S3Options) -> Result<Self> {
+        let src = Source::open(root, s3)
+            .map_err(|e| DataFusionError::Plan(format!("--raw {root}: {e}")))?;
         Ok(Self {
-            root,
+            src: Arc::new(src),
             schema: table_schema(),
         })
     }
@@ -75,12 +76,13 @@ impl TableProvider for RawTable {
                 until: bounds.until,
             },
         };
-        let root = self.root.clone();
-        let objects = tokio::task::spawn_blocking(move || list_sources(&root, &filter))
+        let src = self.src.clone();
+        let listing = tokio::task::spawn_blocking(move || src.list(&filter, &BTreeMap::new()))
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))?
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let objects: Vec<SourceObject> = objects
+        let objects: Vec<SourceObject> = listing
+            .objects
             .into_iter()
             .filter(|o| LogKind::of_key(&o.key) == LogKind::Events)
             .collect();
@@ -101,6 +103,7 @@ impl TableProvider for RawTable {
             .filter(|p| !p.1.is_empty())
             .map(|p| {
                 Arc::new(RawPartition {
+                    src: self.src.clone(),
                     schema: self.schema.clone(),
                     objects: Arc::new(p.1),
                     projection: wanted.clone(),
@@ -125,6 +128,7 @@ impl TableProvider for RawTable {
 
 #[derive(Debug)]
 struct RawPartition {
+    src: Arc<Source>,
     schema: SchemaRef,
     objects: Arc<Vec<SourceObject>>,
     projection: Arc<Projection>,
@@ -159,10 +163,11 @@ impl PartitionStream for RawPartition {
         let objects = self.objects.clone();
         let schema = self.schema.clone();
         let projection = self.projection.clone();
+        let src = self.src.clone();
         tokio::task::spawn_blocking(move || {
             let mut buf = Vec::new();
             for o in objects.iter() {
-                let r = read_object(o, &schema, &projection, &mut buf);
+                let r = read_object(&src, o, &schema, &projection, &mut buf);
                 let failed = r.is_err();
                 // The receiver is gone when the query was cancelled or finished early.
                 if tx.blocking_send(r).is_err() || failed {
@@ -178,13 +183,17 @@ impl PartitionStream for RawPartition {
 
 /// Reads, inflates and decodes one log object into the table's schema.
 fn read_object(
+    src: &Source,
     o: &SourceObject,
     schema: &SchemaRef,
     projection: &Projection,
     buf: &mut Vec<u8>,
 ) -> Result<RecordBatch> {
-    let fail = |why: String| DataFusionError::Execution(format!("{}: {why}", o.path.display()));
-    let bytes = fs::read(&o.path).map_err(|e| fail(e.to_string()))?;
+    let fail = |why: String| DataFusionError::Execution(format!("{}: {why}", src.show(&o.key)));
+    let bytes = src
+        .location()
+        .get(&o.key)
+        .map_err(|e| DataFusionError::Execution(e.to_string()))?;
     let json = trailhound_convert::inflate(&o.key, &bytes, buf).map_err(fail)?;
     let batch = trailhound_model::decode_log_projected(json, &o.key, projection).map_err(|e| {
         fail(format!(

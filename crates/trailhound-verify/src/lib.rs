@@ -13,4 +13,4 @@ pub mod verify;
 pub use error::{Error, Result};
 pub use keys::PublicKeys;
 pub use report::{Finding, Report};
-pub use verify::{verify, VerifyOptions};
+pub use verify::{verify, verify_at, VerifyOptions};

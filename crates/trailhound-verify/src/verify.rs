@@ -6,7 +6,8 @@ use std::path::Path;
 
 use rsa::Pkcs1v15Sign;
 use sha2::{Digest as _, Sha256};
-use trailhound_convert::source::{list_sources, SourceObject};
+use trailhound_convert::source::{Source, SourceObject};
+use trailhound_convert::store::S3Options;
 use trailhound_convert::window::parse_instant;
 use trailhound_convert::{SourceFilter, TimeWindow};
 use trailhound_model::layout::{parse_key, LogKind};
@@ -31,8 +32,8 @@ struct LoadedDigest {
 }
 
 /// The object's JSON, decompressed by the converter's own `inflate`.
-fn read_uncompressed(o: &SourceObject) -> Result<Vec<u8>, String> {
-    let bytes = std::fs::read(&o.path).map_err(|e| e.to_string())?;
+fn read_uncompressed(src: &Source, o: &SourceObject) -> Result<Vec<u8>, String> {
+    let bytes = src.location().get(&o.key).map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
     Ok(trailhound_convert::inflate(&o.key, &bytes, &mut buf)?.to_vec())
 }
@@ -54,9 +55,17 @@ fn delivered_at(key: &str) -> Option<i64> {
     parse_instant(&s).ok()
 }
 
-/// Verifies the trail archive below `root`.
+/// Verifies the trail archive below the local folder `root`.
 pub fn verify(root: &Path, keys: &PublicKeys, opts: &VerifyOptions) -> Result<Report> {
-    let objects = list_sources(root, &SourceFilter::default())?;
+    let src = Source::open(&root.to_string_lossy(), &S3Options::default())?;
+    verify_at(&src, keys, opts)
+}
+
+/// Verifies the trail archive of `src` (a local folder or `s3://bucket/prefix`).
+pub fn verify_at(src: &Source, keys: &PublicKeys, opts: &VerifyOptions) -> Result<Report> {
+    let objects = src
+        .list(&SourceFilter::default(), &BTreeMap::new())?
+        .objects;
     let by_key: HashMap<&str, &SourceObject> =
         objects.iter().map(|o| (logs_key(&o.key), o)).collect();
     let mut report = Report::default();
@@ -67,7 +76,7 @@ pub fn verify(root: &Path, keys: &PublicKeys, opts: &VerifyOptions) -> Result<Re
         .iter()
         .filter(|o| LogKind::of_key(&o.key) == LogKind::Digest)
     {
-        let loaded = read_uncompressed(o).and_then(|bytes| {
+        let loaded = read_uncompressed(src, o).and_then(|bytes| {
             let file = DigestFile::parse(&bytes)?;
             let start = parse_instant(&file.digest_start_time).map_err(|e| e.to_string())?;
             let end = parse_instant(&file.digest_end_time).map_err(|e| e.to_string())?;
@@ -170,7 +179,7 @@ pub fn verify(root: &Path, keys: &PublicKeys, opts: &VerifyOptions) -> Result<Re
             let k = logs_key(&lf.s3_object).to_string();
             let status = match by_key.get(k.as_str()) {
                 None => LogStatus::Missing,
-                Some(o) => match read_uncompressed(o) {
+                Some(o) => match read_uncompressed(src, o) {
                     Ok(bytes) if sha256_hex(&bytes).eq_ignore_ascii_case(lf.hash_value.trim()) => {
                         LogStatus::Valid
                     }

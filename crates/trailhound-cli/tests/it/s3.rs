@@ -18,10 +18,15 @@ use crate::{run, sample_lake, text};
 struct S3Server {
     child: Child,
     port: u16,
+    /// One server at a time: a port found free and handed to moto could otherwise be taken
+    /// by another test's proxy before moto binds it.
+    _serial: std::sync::MutexGuard<'static, ()>,
 }
 
 impl S3Server {
     fn start() -> Self {
+        static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -48,7 +53,11 @@ impl S3Server {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        Self { child, port }
+        Self {
+            child,
+            port,
+            _serial: serial,
+        }
     }
 
     fn endpoint(&self) -> String {
@@ -76,6 +85,18 @@ impl S3Server {
 
     /// Uploads every file below `dir` to `bucket` under `prefix`.
     fn upload(&self, dir: &Path, bucket: &str, prefix: &str) -> usize {
+        self.upload_with(dir, bucket, prefix, |k| Some(k.to_string()))
+    }
+
+    /// Uploads the files below `dir` that `key` names (given the `/`-separated path below
+    /// `dir`, the key below `prefix`, or `None` to skip the file).
+    fn upload_with(
+        &self,
+        dir: &Path,
+        bucket: &str,
+        prefix: &str,
+        key: impl Fn(&str) -> Option<String>,
+    ) -> usize {
         let mut n = 0;
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
@@ -84,11 +105,9 @@ impl S3Server {
                 if p.is_dir() {
                     stack.push(p);
                 } else {
-                    let key = p
-                        .strip_prefix(dir)
-                        .unwrap()
-                        .to_string_lossy()
-                        .replace('=', "%3D");
+                    let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                    let Some(key) = key(&rel) else { continue };
+                    let key = key.replace('=', "%3D");
                     let status = self.request(
                         "PUT",
                         &format!("/{bucket}/{prefix}/{key}"),
@@ -101,6 +120,255 @@ impl S3Server {
         }
         n
     }
+}
+
+/// The keys in a bucket (up to 1,000).
+fn keys(server: &S3Server, bucket: &str) -> Vec<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    write!(
+        s,
+        "GET /{bucket}?list-type=2 HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+        server.port
+    )
+    .unwrap();
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp.split("<Key>")
+        .skip(1)
+        .filter_map(|k| k.split("</Key>").next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// `tests/it/s3_proxy.py` in front of a server: injects faults, denies writes, counts requests.
+struct Proxy {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Proxy {
+    fn start(upstream: &S3Server, args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port_file = dir.path().join("port");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/s3_proxy.py");
+        let child = Command::new("python3")
+            .arg(script)
+            .arg(upstream.port.to_string())
+            .arg(&port_file)
+            .args(args)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3");
+        let start = Instant::now();
+        let port = loop {
+            if let Ok(p) = std::fs::read_to_string(&port_file) {
+                break p.trim().parse().unwrap();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "proxy did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Proxy {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `trailhound convert -q SRC DEST` against `endpoint`: exit code, stdout, stderr.
+fn convert(endpoint: &str, src: &str, dest: &str) -> (Option<i32>, String, String) {
+    let mut cmd = crate::bin();
+    cmd.args(["convert", "-q", src, dest]);
+    env(&mut cmd, endpoint);
+    let out = cmd.output().unwrap();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
+/// Queries whose answers must not depend on where the lake is or how it was written.
+const SAME_ANSWERS: [&str; 3] = [
+    "SELECT count(*), count(DISTINCT eventid) FROM cloudtrail",
+    "SELECT account, region, date, count(*) FROM cloudtrail GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+    "SELECT eventname, count(*) FROM cloudtrail WHERE eventtime >= '2024-08-02' AND eventtime < '2024-08-03' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
+];
+
+/// Checks that `lake` (reached through `endpoint`) answers as the sample lake does.
+fn answers_like_the_sample(endpoint: &str, lake: &str) {
+    for q in SAME_ANSWERS {
+        let (code, got, err) = sql(endpoint, lake, q);
+        assert_eq!(code, Some(0), "{lake}: {q}: {err}");
+        let want = run(&[&"sql", &sample_lake(), &"--format", &"csv", &"-c", &q]);
+        assert_eq!(got, text(&want.stdout), "{lake}: {q}");
+    }
+}
+
+#[test]
+fn convert_from_and_to_s3() {
+    let server = S3Server::start();
+    let ep = server.endpoint();
+    for b in ["archive", "lakes"] {
+        assert_eq!(
+            server.request("PUT", &format!("/{b}"), b""),
+            200,
+            "bucket {b}"
+        );
+    }
+    let trail = crate::repo_root().join("testdata/sample-trail");
+    // An organization trail's layout under a prefix; the last delivery day arrives later.
+    let org = |rel: &str| rel.replace("AWSLogs/", "AWSLogs/o-abc123def4/");
+    let early = server.upload_with(&trail, "archive", "org-trail", |rel| {
+        (!rel.contains("/2024/08/06/")).then(|| org(rel))
+    });
+    let dir = tempfile::tempdir().unwrap();
+
+    // S3 → local.
+    let local = dir.path().join("from-s3");
+    let (code, out, err) = convert(&ep, "s3://archive/org-trail", local.to_str().unwrap());
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(
+        out.starts_with(&format!("converted {early} of {early} objects")),
+        "{out}"
+    );
+    assert!(out.contains("requests: "), "{out}");
+
+    // Local → S3.
+    let (code, out, err) = convert(&ep, trail.to_str().unwrap(), "s3://lakes/from-local");
+    assert_eq!(code, Some(0), "{out}{err}");
+    answers_like_the_sample(&ep, "s3://lakes/from-local");
+    // The lake in S3 is a plain Hive dataset: data files under cloudtrail/, the manifest
+    // under _trailhound/log/, no staging left behind.
+    let lake_keys = keys(&server, "lakes");
+    assert!(lake_keys.iter().any(|k| k
+        .starts_with("from-local/cloudtrail/account=111122223333/region=")
+        && k.ends_with(".parquet")));
+    assert!(lake_keys
+        .iter()
+        .any(|k| k == "from-local/_trailhound/log/0000000001.json"));
+    assert!(
+        !lake_keys.iter().any(|k| k.contains("staging")),
+        "{lake_keys:?}"
+    );
+
+    // S3 → S3, then incrementally once the last day has arrived.
+    let (code, out, err) = convert(&ep, "s3://archive/org-trail", "s3://lakes/org");
+    assert_eq!(code, Some(0), "{out}{err}");
+    let late = server.upload_with(&trail, "archive", "org-trail", |rel| {
+        rel.contains("/2024/08/06/").then(|| org(rel))
+    });
+    assert!(late > 0);
+    let (code, out, err) = convert(&ep, "s3://archive/org-trail", "s3://lakes/org");
+    assert_eq!(code, Some(0), "{out}{err}");
+    let listed: usize = out
+        .split(" of ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(out.starts_with(&format!("converted {late} of ")), "{out}");
+    assert!(
+        listed < early + late,
+        "the rerun lists only the last delivery days: {out}"
+    );
+    let (code, out, _) = convert(&ep, "s3://archive/org-trail", "s3://lakes/org");
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with("converted 0 of "), "{out}");
+    answers_like_the_sample(&ep, "s3://lakes/org");
+    let (code, out, err) = sql(
+        &ep,
+        "s3://lakes/org",
+        "SELECT status, count(*) FROM sources GROUP BY 1",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        out,
+        format!("status,count(*)\nconverted,{}\n", early + late)
+    );
+
+    // Nothing was ever written under the source.
+    assert_eq!(keys(&server, "archive").len(), early + late);
+    let (code, _, err) = convert(&ep, "s3://archive/org-trail", "s3://archive/org-trail/lake");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("lies inside the source"), "{err}");
+}
+
+#[test]
+fn convert_through_faults_and_denied_writes() {
+    let server = S3Server::start();
+    for b in ["archive", "lakes"] {
+        assert_eq!(
+            server.request("PUT", &format!("/{b}"), b""),
+            200,
+            "bucket {b}"
+        );
+    }
+    let trail = crate::repo_root().join("testdata/sample-trail");
+    let n = server.upload(&trail, "archive", "t");
+    let dir = tempfile::tempdir().unwrap();
+
+    // Throttling, dropped connections and bodies cut short: retried; a run that still fails
+    // on some objects keeps what it did, and the next run converts the rest, once.
+    let faulty = Proxy::start(
+        &server,
+        &[
+            "--fail-every",
+            "4",
+            "--reset-every",
+            "9",
+            "--truncate-every",
+            "5",
+        ],
+    );
+    let lake = dir.path().join("lake");
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        let (code, out, err) =
+            convert(&faulty.endpoint(), "s3://archive/t", lake.to_str().unwrap());
+        if code == Some(0) {
+            break;
+        }
+        assert_eq!(code, Some(1), "{out}{err}");
+        assert!(
+            err.contains("running the same command again converts the rest"),
+            "{err}"
+        );
+        assert!(runs < 4, "still failing after {runs} runs: {err}");
+    }
+    let lake = lake.to_str().unwrap().to_string();
+    answers_like_the_sample(&server.endpoint(), &lake);
+    let (_, out, _) = sql(&server.endpoint(), &lake, "SELECT count(*) FROM sources");
+    assert_eq!(out, format!("count(*)\n{n}\n"));
+
+    // A read-only source is enough: writes to it are denied, and none is tried.
+    let read_only = Proxy::start(&server, &["--deny-write", "archive"]);
+    let (code, out, err) = convert(&read_only.endpoint(), "s3://archive/t", "s3://lakes/l");
+    assert_eq!(code, Some(0), "{out}{err}");
+    answers_like_the_sample(&server.endpoint(), "s3://lakes/l");
+
+    // A lake the credentials may not write: one line naming the bucket and key, nothing lost.
+    let denied = Proxy::start(&server, &["--deny-write", "lakes"]);
+    let (code, _, err) = convert(&denied.endpoint(), "s3://archive/t", "s3://lakes/other");
+    assert_eq!(code, Some(1));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: s3://lakes/other/"), "{err}");
+    assert!(err.contains("access denied"), "{err}");
+    assert!(!keys(&server, "lakes")
+        .iter()
+        .any(|k| k.starts_with("other/")));
 }
 
 impl Drop for S3Server {

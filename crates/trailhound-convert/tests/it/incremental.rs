@@ -41,9 +41,14 @@ fn reruns_convert_only_new_objects_and_twice_is_the_same() {
     let files_after_first = parquet_files(dest.path());
 
     let s2 = run(src.path(), dest.path());
-    assert_eq!(
-        (s2.objects_converted, s2.objects_unchanged, s2.events_out),
-        (0, first.files, 0)
+    assert_eq!((s2.objects_converted, s2.events_out), (0, 0));
+    assert_eq!(s2.objects_unchanged, s2.objects_listed);
+    // The rerun lists from the day before the last delivery day on, not the whole archive.
+    assert!(
+        s2.objects_listed > 0 && s2.objects_listed < first.files,
+        "listed {} of {}",
+        s2.objects_listed,
+        first.files
     );
     assert_eq!(
         parquet_files(dest.path()),
@@ -58,6 +63,60 @@ fn reruns_convert_only_new_objects_and_twice_is_the_same() {
     assert_eq!(
         canonical(&lake_events(dest.path(), "cloudtrail")),
         canonical(&source_events(src.path(), "CloudTrail"))
+    );
+}
+
+#[test]
+fn a_windowed_run_does_not_hide_earlier_days_from_the_next_run() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    let all = synth(src.path(), 3, 900, 19_900); // three delivery days
+    let late = trailhound_convert::window::parse_instant("2024-06-28").unwrap(); // day 19_900 + 2
+    let opts = |from: Option<i64>| ConvertOptions {
+        threads: 2,
+        filter: trailhound_convert::SourceFilter {
+            window: trailhound_convert::TimeWindow { from, until: None },
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let s1 = run_with(src.path(), dest.path(), &opts(Some(late)));
+    assert!(s1.objects_converted < all.files);
+    // Unbounded now: the days the window left out are listed and converted.
+    let s2 = run_with(src.path(), dest.path(), &opts(None));
+    assert_eq!(s1.objects_converted + s2.objects_converted, all.files);
+    assert_eq!(lake_events(dest.path(), "cloudtrail").len(), 900);
+}
+
+#[test]
+fn an_object_added_to_an_old_day_is_found_with_relist() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    let first = synth(src.path(), 4, 900, 19_900);
+    run(src.path(), dest.path());
+    // A file turns up in the first delivery day (a restored backup, a late copy).
+    let old = first.paths.iter().min().unwrap();
+    let late = old.with_file_name("111122223333_CloudTrail_us-east-1_late.json.gz");
+    std::fs::copy(old, &late).unwrap();
+    let quick = run(src.path(), dest.path());
+    assert_eq!(
+        quick.objects_converted, 0,
+        "an incremental run starts at the last day"
+    );
+    let full = run_with(
+        src.path(),
+        dest.path(),
+        &ConvertOptions {
+            threads: 2,
+            relist: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(full.objects_converted, 1);
+    assert_eq!(full.objects_listed, first.files + 1);
+    assert_eq!(
+        full.duplicates, full.events_in,
+        "its events were already stored"
     );
 }
 
