@@ -16,10 +16,12 @@ for acc, reg, date in zip(table["account"].to_pylist(), table["region"].to_pylis
 first = dataset.files[0]
 meta = pq.ParquetFile(first).metadata
 col = meta.row_group(0).column(meta.schema.names.index("eventtime"))
+ids = meta.row_group(0).column(meta.schema.names.index("eventid"))
 print(json.dumps({
     "total": table.num_rows,
     "partitions": counts,
     "compression": col.compression,
+    "id_compression": ids.compression,
     "eventtime_type": str(table.schema.field("eventtime").type),
     "has_time_stats": col.statistics is not None and col.statistics.has_min_max,
     "arns": sum(1 for u in table["useridentity"].to_pylist() if u and u.get("arn") is not None),

@@ -1,6 +1,7 @@
-//! Converts CloudTrail log archives into a lake: Hive-partitioned
-//! (`cloudtrail/account=…/region=…/date=…/`), zstd Parquet sorted by `eventtime`, with a manifest
-//! that makes runs incremental, idempotent and crash-safe. Also compaction and export.
+//! Converts CloudTrail log archives (local or S3) into a lake (local or S3): Hive-partitioned
+//! (`cloudtrail/account=…/region=…/date=…/`) zstd Parquet, row groups in `eventtime` order and
+//! rows grouped by `eventname` inside each, with a manifest that makes runs incremental,
+//! idempotent and crash-safe. Also compaction and export.
 //!
 //! No query engine here: the lake is plain Parquet any engine reads.
 

@@ -24,6 +24,9 @@ use crate::error::{Error, IoContext, Result};
 
 /// Rows per row group: small enough that a time predicate skips most of a large file.
 pub const ROW_GROUP_ROWS: usize = 64 * 1024;
+/// Rows per data page: with the page index, a query for a few event names reads only the pages
+/// holding them (rows are grouped by name inside each row group).
+pub const PAGE_ROWS: usize = 4 * 1024;
 
 /// What was written.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,17 +37,56 @@ pub struct Written {
     pub max_time: Option<i64>,
 }
 
+/// Parquet leaf index of a top-level column of the record schema.
+fn leaf_of(name: &str) -> usize {
+    ArrowSchemaConverter::new()
+        .convert(&record_schema())
+        .ok()
+        .and_then(|d| d.columns().iter().position(|c| c.path().string() == name))
+        .unwrap_or(0)
+}
+
 /// Parquet leaf index of `eventtime` (after the leaves of `useridentity`).
 fn event_time_leaf() -> usize {
     static LEAF: OnceLock<usize> = OnceLock::new();
-    *LEAF.get_or_init(|| {
-        let name = record_schema().field(EVENT_TIME).name().clone();
-        ArrowSchemaConverter::new()
-            .convert(&record_schema())
-            .ok()
-            .and_then(|d| d.columns().iter().position(|c| c.path().string() == name))
-            .unwrap_or(0)
-    })
+    *LEAF.get_or_init(|| leaf_of(record_schema().field(EVENT_TIME).name()))
+}
+
+/// Parquet leaf index of `eventname`.
+fn event_name_leaf() -> usize {
+    static LEAF: OnceLock<usize> = OnceLock::new();
+    *LEAF.get_or_init(|| leaf_of(EVENT_NAME))
+}
+
+const EVENT_NAME: &str = "eventname";
+
+/// One row group's rows grouped by `eventname`, by time within a name. Row groups follow each
+/// other in time (their `eventtime` statistics stay tight for time pruning); inside one, the
+/// pages of a name are contiguous, so the page index skips the others for every column.
+fn cluster_by_name(
+    group: &RecordBatch,
+) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
+    let Ok(name) = group.schema().index_of(EVENT_NAME) else {
+        return Ok(group.clone());
+    };
+    let options = Some(SortOptions {
+        descending: false,
+        nulls_first: false,
+    });
+    let idx = arrow_ord::sort::lexsort_to_indices(
+        &[
+            arrow_ord::sort::SortColumn {
+                values: group.column(name).clone(),
+                options,
+            },
+            arrow_ord::sort::SortColumn {
+                values: group.column(EVENT_TIME).clone(),
+                options,
+            },
+        ],
+        None,
+    )?;
+    take_record_batch(group, &idx)
 }
 
 /// Columns whose values are nearly all distinct: a dictionary would only cost time.
@@ -56,6 +98,31 @@ const HIGH_CARDINALITY: &[&str] = &[
     "additionaleventdata",
     "serviceeventdetails",
     "_event_bytes",
+];
+
+/// Columns worth zstd (level 1 unless set otherwise): large text, ids, ARNs.
+const ZSTD_COLUMNS: &[&str] = &[
+    "eventid",
+    "requestid",
+    "responseelements",
+    "additionaleventdata",
+    "serviceeventdetails",
+    "edgedevicedetails",
+    "insightdetails",
+    "_extra",
+    "_source",
+    "errormessage",
+    "vpcendpointid",
+    "useridentity.arn",
+    "useridentity.principalid",
+    "useridentity.accesskeyid",
+    "useridentity.sessioncontext.attributes.creationdate",
+    "tlsdetails.clientprovidedhostheader",
+    "resources.list.item.accountid",
+    "resources.list.item.type",
+    "resources.list.item.arnprefix",
+    "readonly",
+    "managementevent",
 ];
 
 /// JSON text columns: min/max statistics of JSON documents prune nothing.
@@ -108,7 +175,7 @@ fn properties(rows: usize) -> WriterProperties {
             .set_column_data_page_size_limit(ColumnPath::from(*c), 8 << 20);
     }
     b = b
-        .set_data_page_row_count_limit(ROW_GROUP_ROWS)
+        .set_data_page_row_count_limit(PAGE_ROWS)
         // Statistics prune on prefixes; 32 bytes of an ARN or user agent are plenty.
         .set_statistics_truncate_length(Some(32))
         .set_column_index_truncate_length(Some(32));
@@ -123,15 +190,32 @@ fn properties(rows: usize) -> WriterProperties {
         ),
         zstd(6),
     );
-    // zstd 1: on CloudTrail's columns as small as level 3, and faster.
-    b.set_compression(zstd(1))
+    // zstd 1 where bytes are (text, ids, ARNs): on CloudTrail's columns as small as level 3,
+    // and faster. The small dictionary-encoded columns queries filter on all the time (names,
+    // sources, regions, IPs, times) gain nothing from zstd but pay for it on every read: the
+    // Parquet reader builds a zstd context per column chunk, ~10% of a short query's CPU.
+    // Snappy (cheap to set up, read by every engine) for those.
+    for c in ZSTD_COLUMNS {
+        b = b.set_column_compression(
+            ColumnPath::new(c.split('.').map(String::from).collect()),
+            zstd(1),
+        );
+    }
+    b.set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .set_statistics_enabled(EnabledStatistics::Page)
-        .set_sorting_columns(Some(vec![SortingColumn {
-            column_idx: event_time_leaf() as i32,
-            descending: false,
-            nulls_first: false,
-        }]))
+        .set_sorting_columns(Some(vec![
+            SortingColumn {
+                column_idx: event_name_leaf() as i32,
+                descending: false,
+                nulls_first: false,
+            },
+            SortingColumn {
+                column_idx: event_time_leaf() as i32,
+                descending: false,
+                nulls_first: false,
+            },
+        ]))
         .set_column_bloom_filter_enabled(event_id.clone(), true)
         .set_column_bloom_filter_fpp(event_id.clone(), 0.01)
         .set_column_bloom_filter_max_ndv(event_id, rows.clamp(1, ROW_GROUP_ROWS) as u64)
@@ -209,7 +293,8 @@ pub fn write_parquet_to<W: std::io::Write + Send>(
     let mut offset = 0;
     while offset < batch.num_rows() {
         let len = ROW_GROUP_ROWS.min(batch.num_rows() - offset);
-        writer.write(&batch.slice(offset, len)).at(path)?;
+        let group = cluster_by_name(&batch.slice(offset, len)).at(path)?;
+        writer.write(&group).at(path)?;
         writer.flush().at(path)?;
         offset += len;
     }

@@ -11,6 +11,7 @@ Listens on a free 127.0.0.1 port (written to PORT_FILE) and forwards every reque
   --deny-write B      PUT/POST/DELETE to bucket B get 403 AccessDenied, as a read-only
                       credential would
   --counts FILE       on every request, writes "METHOD count" lines of what was forwarded
+                      (listings counted as LIST)
 """
 
 import argparse
@@ -73,7 +74,8 @@ class Handler(BaseHTTPRequestHandler):
         resp = conn.getresponse()
         data = resp.read()
         with lock:
-            counts[self.command] = counts.get(self.command, 0) + 1
+            kind = "LIST" if self.command == "GET" and "list-type" in self.path else self.command
+            counts[kind] = counts.get(kind, 0) + 1
             if args.counts:
                 with open(args.counts, "w") as f:
                     for k, v in sorted(counts.items()):
