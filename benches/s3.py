@@ -94,14 +94,19 @@ try:
             results[name].append((dt, json_mb_s(out, dt), *requests(out)))
     for name, _ in cases:
         r = results[name]
+        src_req = r[0][2] if name.startswith("S3") else "-"
+        lake_req = r[0][3] if name.endswith("S3") else "-"
         print(f"{name:16} {statistics.median(x[0] for x in r):8.2f} {statistics.median(x[1] for x in r):10.0f} "
-              f"{r[0][2]:8d} {r[0][3]:9d}")
+              f"{src_req:>8} {lake_req:>9}")
 
     # An incremental rerun with nothing new: how much listing it costs.
     dt, out = run(["convert", "-q", "s3://archive/trail", f"{tmp}/sl0"])
     src, lake = requests(out)
-    print(f"\nincremental rerun, nothing new (S3 → local): {dt:.2f} s, {src} requests to the source, "
-          f"{lake} to the lake; {out.splitlines()[0]}")
+    print(f"\nincremental rerun, nothing new (S3 → local): {dt:.2f} s, {src} requests to the source; "
+          f"{out.splitlines()[0]}")
+    dt, out = run(["convert", "-q", "s3://archive/trail", "s3://lakes/ss0"])
+    src, lake = requests(out)
+    print(f"incremental rerun, nothing new (S3 → S3): {dt:.2f} s, {src} requests to the source, {lake} to the lake")
     dt, out = run(["convert", "-q", "--relist", "s3://archive/trail", f"{tmp}/sl0"])
     src, lake = requests(out)
     print(f"same with --relist (every day listed again): {dt:.2f} s, {src} requests to the source")
@@ -132,14 +137,14 @@ try:
             for _ in range(a.runs * 2 + 1):
                 loc.append(run(["sql", f"{tmp}/ll0", "--format", "csv", "-c", q])[0])
                 rem.append(run(["sql", "s3://lakes/ls0", "--format", "csv", "-c", q])[0])
-            if os.path.exists(counts):
-                os.remove(counts)
+            before = dict(l.split() for l in open(counts).read().splitlines()) if os.path.exists(counts) else {}
             penv = dict(env, AWS_ENDPOINT_URL=proxy_ep)
             subprocess.run([TH, "sql", "s3://lakes/ls0", "--format", "csv", "-c", q], env=penv,
                            capture_output=True, check=True)
-            c = dict(l.split() for l in open(counts).read().splitlines()) if os.path.exists(counts) else {}
+            after = dict(l.split() for l in open(counts).read().splitlines())
+            c = {k: int(v) - int(before.get(k, 0)) for k, v in after.items()}
             print(f"{name:20} {statistics.median(loc):8.3f} {statistics.median(rem):8.3f} "
-                  f"{c.get('GET', '0'):>6} {c.get('LIST', '0'):>5}")
+                  f"{c.get('GET', 0):>6} {c.get('LIST', 0):>5}")
     finally:
         proxy.kill()
 finally:

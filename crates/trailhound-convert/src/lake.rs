@@ -111,7 +111,7 @@ impl Lake {
             _lock: lock,
         };
         if let Some(last) = commits.last() {
-            lake.roll_forward(last)?;
+            lake.recover(last)?;
         }
         lake.drop_stale_staging()?;
         Ok(lake)
@@ -186,18 +186,37 @@ impl Lake {
             )));
         }
         write_commit(&self.loc, &commit)?;
-        self.roll_forward(&commit)?;
+        // Just staged by us: every file is there and no target is (new names per version).
+        self.roll_forward(&commit, false)?;
         self.state.apply(&commit);
         Ok(())
     }
 
-    /// Makes the files of a written commit visible: idempotent, so a crash at any point of it is
-    /// finished by the next writer.
-    fn roll_forward(&self, commit: &Commit) -> Result<()> {
+    /// Finishes the last commit if a crashed writer left it half moved into place. Moving
+    /// deletes the staging folder last, so when it is gone (the usual case, one listing) there is
+    /// nothing to do.
+    fn recover(&self, last: &Commit) -> Result<()> {
+        let Some(staging) = &last.staging else {
+            return Ok(());
+        };
+        if self.loc.list(staging)?.is_empty() {
+            for rel in &last.removed {
+                self.loc.delete(rel)?;
+            }
+            return Ok(());
+        }
+        self.roll_forward(last, true)
+    }
+
+    /// Makes the files of a written commit visible: idempotent when `check`, so a crash at any
+    /// point of it is finished by the next writer.
+    fn roll_forward(&self, commit: &Commit, check: bool) -> Result<()> {
         if let Some(staging) = &commit.staging {
             for f in &commit.added {
                 let staged = format!("{staging}/{}", f.path);
-                if self.loc.head(&f.path)?.is_none() && self.loc.head(&staged)?.is_some() {
+                if !check
+                    || (self.loc.head(&f.path)?.is_none() && self.loc.head(&staged)?.is_some())
+                {
                     self.loc.rename(&staged, &f.path)?;
                 }
             }
