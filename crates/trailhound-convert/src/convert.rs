@@ -778,3 +778,32 @@ fn split_by_partition(
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn watermarks_stop_at_a_failed_day_and_record_only_moves() {
+        let listed: BTreeMap<String, String> = [
+            ("AWSLogs/1/CloudTrail/us-east-1", "2024/08/06"),
+            ("AWSLogs/1/CloudTrail/eu-west-1", "2024/08/05"),
+            ("AWSLogs/2/CloudTrail/us-east-1", "2024/08/06"),
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .into();
+        let failed = vec![(
+            "AWSLogs/1/CloudTrail/us-east-1/2024/08/02/x.json.gz".to_string(),
+            "reset".to_string(),
+        )];
+        let known: BTreeMap<String, String> = [(
+            "AWSLogs/2/CloudTrail/us-east-1".to_string(),
+            "2024/08/06".to_string(),
+        )]
+        .into();
+        let w = new_watermarks(listed, &failed, &known);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert_eq!(w["AWSLogs/1/CloudTrail/us-east-1"], "2024/08/02");
+        assert_eq!(w["AWSLogs/1/CloudTrail/eu-west-1"], "2024/08/05");
+    }
+}

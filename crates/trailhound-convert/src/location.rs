@@ -285,34 +285,6 @@ impl Location {
         })
     }
 
-    /// Uploads a local file to `rel` (multipart when large), complete or not at all.
-    pub fn upload(&self, rel: &str, file: &Path) -> Result<()> {
-        use tokio::io::AsyncWriteExt;
-        block_on(async {
-            let io = |e: std::io::Error| Error::Store {
-                at: self.show(rel),
-                reason: e.to_string(),
-            };
-            let mut src = tokio::fs::File::open(file).await.map_err(|e| Error::Io {
-                path: file.to_path_buf(),
-                source: e,
-            })?;
-            let size = src.metadata().await.map(|m| m.len()).unwrap_or(0);
-            let part = 16 << 20;
-            self.count(1 + size / part as u64);
-            let mut w = object_store::buffered::BufWriter::with_capacity(
-                self.store.clone(),
-                self.key(rel),
-                part,
-            );
-            if let Err(e) = tokio::io::copy(&mut src, &mut w).await {
-                let _ = w.abort().await;
-                return Err(io(e));
-            }
-            w.shutdown().await.map_err(io)
-        })
-    }
-
     /// Every object below `rel` (recursively).
     pub fn list(&self, rel: &str) -> Result<Vec<Entry>> {
         block_on(async {

@@ -353,6 +353,31 @@ fn convert_through_faults_and_denied_writes() {
     let (_, out, _) = sql(&server.endpoint(), &lake, "SELECT count(*) FROM sources");
     assert_eq!(out, format!("count(*)\n{n}\n"));
 
+    // Objects that keep failing: the run reports them and commits the rest; the next run
+    // converts exactly those, although their day is older than the last one listed.
+    let lake2 = dir.path().join("lake2");
+    let broken = Proxy::start(&server, &["--fail-path", "/2024/08/02/"]);
+    let (code, out, err) = convert(
+        &broken.endpoint(),
+        "s3://archive/t",
+        lake2.to_str().unwrap(),
+    );
+    assert_eq!(code, Some(1), "{out}{err}");
+    let failed = err.lines().filter(|l| l.starts_with("failed: ")).count();
+    assert!(failed > 0 && err.contains("/2024/08/02/"), "{err}");
+    assert!(
+        out.starts_with(&format!("converted {} of {n} objects", n - failed)),
+        "{out}"
+    );
+    let (code, out, err) = convert(
+        &server.endpoint(),
+        "s3://archive/t",
+        lake2.to_str().unwrap(),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with(&format!("converted {failed} of ")), "{out}");
+    answers_like_the_sample(&server.endpoint(), lake2.to_str().unwrap());
+
     // A read-only source is enough: writes to it are denied, and none is tried.
     let read_only = Proxy::start(&server, &["--deny-write", "archive"]);
     let (code, out, err) = convert(&read_only.endpoint(), "s3://archive/t", "s3://lakes/l");

@@ -10,6 +10,7 @@ Listens on a free 127.0.0.1 port (written to PORT_FILE) and forwards every reque
   --truncate-every N  every Nth GET of an object sends half its body, then closes
   --deny-write B      PUT/POST/DELETE to bucket B get 403 AccessDenied, as a read-only
                       credential would
+  --fail-path S       every GET whose path contains S gets 500 InternalError, always
   --counts FILE       on every request, writes "METHOD count" lines of what was forwarded
                       (listings counted as LIST)
 """
@@ -26,6 +27,7 @@ ap.add_argument("--fail-every", type=int, default=0)
 ap.add_argument("--reset-every", type=int, default=0)
 ap.add_argument("--truncate-every", type=int, default=0)
 ap.add_argument("--deny-write", default=None)
+ap.add_argument("--fail-path", default=None)
 ap.add_argument("--counts", default=None)
 args = ap.parse_args()
 
@@ -62,6 +64,8 @@ class Handler(BaseHTTPRequestHandler):
         bucket = self.path.lstrip("/").split("/")[0].split("?")[0]
         if args.deny_write and bucket == args.deny_write and self.command in ("PUT", "POST", "DELETE"):
             return self.reply(*error(403, "AccessDenied", "Access Denied", self.path))
+        if args.fail_path and self.command == "GET" and args.fail_path in self.path:
+            return self.reply(*error(500, "InternalError", "We encountered an internal error.", self.path))
         if every(args.reset_every, i):
             self.close_connection = True
             self.connection.close()
