@@ -5,6 +5,7 @@
 //!
 //! No query engine here: the lake is plain Parquet any engine reads.
 
+mod assume;
 pub mod compact;
 pub mod convert;
 mod dedup;

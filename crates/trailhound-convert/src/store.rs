@@ -136,16 +136,16 @@ pub fn s3_store(loc: &S3Location, opts: &S3Options) -> Result<Arc<dyn ObjectStor
             (Some(c), _) if c.contains_key("aws_access_key_id") => {
                 b = b
                     .with_access_key_id(&c["aws_access_key_id"])
-                    .with_secret_access_key(c.get("aws_secret_access_key").cloned().unwrap_or_default());
+                    .with_secret_access_key(
+                        c.get("aws_secret_access_key").cloned().unwrap_or_default(),
+                    );
                 if let Some(t) = c.get("aws_session_token") {
                     b = b.with_token(t);
                 }
             }
             (_, Some(cfg)) if cfg.contains_key("role_arn") => {
-                return Err(err(format!(
-                    "profile {profile_name} assumes a role (role_arn), which trailhound cannot do yet; \
-                     export its credentials with `aws configure export-credentials --profile {profile_name} --format env` and run again"
-                )))
+                let provider = assume_role(&profile_name, cfg, opts).map_err(err)?;
+                b = b.with_credentials(Arc::new(provider));
             }
             _ if profile.is_some() && creds.is_none() && config.is_none() => {
                 return Err(err(format!(
@@ -193,6 +193,76 @@ pub fn s3_store(loc: &S3Location, opts: &S3Options) -> Result<Arc<dyn ObjectStor
     }
     let store = b.build().map_err(|e| err(describe(&e)))?;
     Ok(Arc::new(store))
+}
+
+/// The assumed-role credentials of a role profile: `role_arn` with `source_profile` (static keys
+/// in ~/.aws/credentials), `external_id`, `role_session_name`, `duration_seconds`.
+fn assume_role(
+    profile: &str,
+    cfg: &HashMap<String, String>,
+    opts: &S3Options,
+) -> Result<crate::assume::AssumeRoleProvider, String> {
+    use object_store::aws::AwsCredential;
+    let export = format!(
+        "export its credentials with `aws configure export-credentials --profile {profile} --format env` and run again"
+    );
+    if cfg.contains_key("mfa_serial") {
+        return Err(format!(
+            "profile {profile} assumes a role with MFA (mfa_serial), which needs a code: {export}"
+        ));
+    }
+    let Some(source) = cfg.get("source_profile") else {
+        return Err(format!(
+            "profile {profile} assumes a role without source_profile (credential_source is not supported): {export}"
+        ));
+    };
+    let keys = aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
+        .and_then(|p| ini_section(&p, source))
+        .filter(|c| c.contains_key("aws_access_key_id"))
+        .ok_or_else(|| {
+            format!(
+                "profile {profile}: its source_profile {source} has no keys in ~/.aws/credentials"
+            )
+        })?;
+    let credential = AwsCredential {
+        key_id: keys["aws_access_key_id"].clone(),
+        secret_key: keys
+            .get("aws_secret_access_key")
+            .cloned()
+            .unwrap_or_default(),
+        token: keys.get("aws_session_token").cloned(),
+    };
+    let region = opts
+        .region
+        .clone()
+        .or_else(|| cfg.get("region").cloned())
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .unwrap_or_else(|| "us-east-1".into());
+    // As the AWS CLI: an STS-specific endpoint, else the general one (test servers), else STS's.
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_STS")
+        .ok()
+        .or_else(|| opts.endpoint_url.clone())
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"));
+    let role = crate::assume::RoleProfile {
+        role_arn: cfg["role_arn"].clone(),
+        session_name: cfg
+            .get("role_session_name")
+            .cloned()
+            .unwrap_or_else(|| format!("trailhound-{}", std::process::id())),
+        external_id: cfg.get("external_id").cloned(),
+        duration_seconds: cfg
+            .get("duration_seconds")
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(3600),
+        region,
+        endpoint: endpoint.clone(),
+    };
+    let options = ClientOptions::new()
+        .with_allow_http(endpoint.starts_with("http://"))
+        .with_connect_timeout(Duration::from_secs(5))
+        .with_timeout(Duration::from_secs(30));
+    crate::assume::AssumeRoleProvider::new(role, credential, &options).map_err(|e| describe(&e))
 }
 
 /// A store error as one line a user can act on.

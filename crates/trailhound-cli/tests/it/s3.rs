@@ -485,13 +485,20 @@ fn query_a_lake_in_s3() {
         "{day:?} vs {all:?}"
     );
 
-    // Credentials from a profile, the way the AWS CLI finds them; a role profile is refused
-    // with the command that exports its credentials.
+    // Credentials from a profile, the way the AWS CLI finds them: static keys, or a role
+    // assumed through STS with the source profile's keys (the S3 requests are then signed with
+    // the session's keys); a role that needs an MFA code is refused with the command that
+    // exports its credentials.
     let dir = tempfile::tempdir().unwrap();
     let (creds, config) = (dir.path().join("credentials"), dir.path().join("config"));
     std::fs::write(&creds, "[default]\naws_access_key_id = wrong\n\n[team]\naws_access_key_id = testing\naws_secret_access_key = s3cr3t-value\n").unwrap();
-    std::fs::write(&config, "[profile team]\nregion = us-east-1\n\n[profile admin]\nrole_arn = arn:aws:iam::111111111111:role/Admin\nsource_profile = team\n").unwrap();
-    for (profile, ok) in [("team", true), ("admin", false)] {
+    std::fs::write(&config, "[profile team]\nregion = us-east-1\n\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = team\nrole_session_name = audit\n\n[profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = team\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n").unwrap();
+    let counting = Proxy::start(
+        &server,
+        &["--counts", dir.path().join("counts").to_str().unwrap()],
+    );
+    for (profile, ok) in [("team", true), ("admin", true), ("mfa", false)] {
+        let _ = std::fs::remove_file(dir.path().join("counts"));
         let mut cmd = crate::bin();
         cmd.args([
             "sql",
@@ -499,7 +506,7 @@ fn query_a_lake_in_s3() {
             "--profile",
             profile,
             "--endpoint-url",
-            &server.endpoint(),
+            &counting.endpoint(),
             "--format",
             "csv",
             "-c",
@@ -514,13 +521,25 @@ fn query_a_lake_in_s3() {
         let err = text(&out.stderr);
         assert!(!err.contains("s3cr3t"), "no secret in messages: {err}");
         if ok {
-            assert!(out.status.success(), "{err}");
+            assert!(out.status.success(), "{profile}: {err}");
             assert_eq!(text(&out.stdout), "count(*)\n3000\n");
+            let counts = std::fs::read_to_string(dir.path().join("counts")).unwrap();
+            let keys: Vec<&str> = counts
+                .lines()
+                .filter_map(|l| l.strip_prefix("KEY:"))
+                .map(|l| l.split(' ').next().unwrap())
+                .collect();
+            if profile == "team" {
+                assert_eq!(keys, ["testing"], "{counts}");
+            } else {
+                // The STS call with the source keys, everything else with the session's.
+                assert!(keys.contains(&"testing") && keys.len() == 2, "{counts}");
+            }
         } else {
             assert_eq!(out.status.code(), Some(1));
             assert!(
-                err.contains("profile admin assumes a role (role_arn)")
-                    && err.contains("aws configure export-credentials --profile admin"),
+                err.contains("profile mfa assumes a role with MFA (mfa_serial)")
+                    && err.contains("aws configure export-credentials --profile mfa"),
                 "{err}"
             );
         }

@@ -12,7 +12,8 @@ Listens on a free 127.0.0.1 port (written to PORT_FILE) and forwards every reque
                       credential would
   --fail-path S       every GET whose path contains S gets 500 InternalError, always
   --counts FILE       on every request, writes "METHOD count" lines of what was forwarded
-                      (listings counted as LIST)
+                      (listings counted as LIST), and "KEY:<access key id>" lines of
+                      the credentials that signed them
 """
 
 import argparse
@@ -80,6 +81,10 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             kind = "LIST" if self.command == "GET" and "list-type" in self.path else self.command
             counts[kind] = counts.get(kind, 0) + 1
+            auth = self.headers.get("Authorization") or ""
+            if "Credential=" in auth:
+                key = "KEY:" + auth.split("Credential=")[1].split("/")[0]
+                counts[key] = counts.get(key, 0) + 1
             if args.counts:
                 with open(args.counts, "w") as f:
                     for k, v in sorted(counts.items()):
