@@ -283,8 +283,10 @@ impl Source {
         let until = end.map(|e| format!("{dir}/{}0", day_path(e)));
         let entries = self.loc.list_after(&dir, &after, until.as_deref()).await?;
         // Complete from the start when nothing before was skipped, or skipped only what an
-        // earlier complete listing covered.
-        let complete_from_start = from_window.is_none_or(|w| from_resume.is_some_and(|r| r <= w));
+        // earlier complete listing covered: it reached day r + 1, and the window admits delivery
+        // days from w + 1 on, so there is no gap while w <= r + 1.
+        let complete_from_start =
+            from_window.is_none_or(|w| from_resume.is_some_and(|r| w <= r + 1));
         let through = if complete_from_start && end.is_none() {
             let last = entries
                 .iter()

@@ -89,6 +89,29 @@ fn a_windowed_run_does_not_hide_earlier_days_from_the_next_run() {
 }
 
 #[test]
+fn a_window_past_the_last_listed_day_does_not_skip_the_days_between() {
+    let src = tempfile::tempdir().unwrap();
+    let dest = tempfile::tempdir().unwrap();
+    let opts = |from: Option<i64>| ConvertOptions {
+        threads: 2,
+        filter: trailhound_convert::SourceFilter {
+            window: trailhound_convert::TimeWindow { from, until: None },
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    synth(src.path(), 5, 300, 19_900); // days 19_900-19_902
+    run(src.path(), dest.path());
+    synth(src.path(), 6, 300, 19_905); // a gap the next run's window skips
+    synth(src.path(), 7, 300, 19_910);
+    let day_19_910 = trailhound_convert::window::parse_instant("2024-07-06").unwrap();
+    run_with(src.path(), dest.path(), &opts(Some(day_19_910)));
+    // Unbounded again: the days the window skipped are still listed.
+    run_with(src.path(), dest.path(), &opts(None));
+    assert_eq!(lake_events(dest.path(), "cloudtrail").len(), 900);
+}
+
+#[test]
 fn an_object_added_to_an_old_day_is_found_with_relist() {
     let src = tempfile::tempdir().unwrap();
     let dest = tempfile::tempdir().unwrap();
