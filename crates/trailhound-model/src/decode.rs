@@ -15,11 +15,11 @@ use arrow_array::builder::{
 use arrow_array::{ArrayRef, ListArray, RecordBatch, StructArray};
 use arrow_buffer::{NullBufferBuilder, OffsetBuffer};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 
 use crate::json::{
     array_items, object_entries, one_line, string_value, write_str, Entries, EntriesDe,
 };
+use crate::scan::{self, Scanner};
 use crate::schema::{self, Field, Kind, EVENT_ID, RECORD};
 use crate::time::{format_event_time, parse_event_time};
 
@@ -89,12 +89,73 @@ pub fn decode_log_projected(
     if json.trim().is_empty() {
         return Err(DecodeError::Empty);
     }
-    let mut builder = RecordBuilder::new(source);
-    builder.projection = projection.clone();
+    if let Some(batch) = decode_fast(json, source, projection) {
+        return batch;
+    }
+    decode_general(json, source, projection)
+}
+
+/// The scanner's fast path ([`crate::scan`]); `None` when it declines the file.
+fn decode_fast(
+    json: &str,
+    source: &str,
+    projection: &Projection,
+) -> Option<Result<RecordBatch, DecodeError>> {
+    // Only JSON's own whitespace (not Unicode's) may surround the envelope.
+    let text = json.trim_matches(|c| matches!(c, ' ' | '\n' | '\r' | '\t'));
+    if !scan::is_plain(text.as_bytes()) {
+        return None;
+    }
+    let mut builder = RecordBuilder::new(source, projection);
+    let mut s = Scanner::new(text);
+    s.envelope_start()?;
+    let mut entries = Vec::with_capacity(64);
+    let mut first = true;
+    while s.next_record(first)? {
+        first = false;
+        s.object_entries(&mut entries)?;
+        builder.push_entries(&entries);
+    }
+    s.at_end().then(|| builder.finish())
+}
+
+/// The general path: serde_json's deserializer, which accepts any valid JSON and names what is
+/// wrong with the rest. Public for the benchmarks and the differential tests only.
+#[doc(hidden)]
+pub fn decode_general(
+    json: &str,
+    source: &str,
+    projection: &Projection,
+) -> Result<RecordBatch, DecodeError> {
+    let mut builder = RecordBuilder::new(source, projection);
     let mut de = serde_json::Deserializer::from_str(json);
     EnvelopeSeed(&mut builder).deserialize(&mut de)?;
     de.end()?;
     builder.finish()
+}
+
+/// Both decoding paths on one file, for the differential tests: the fast path's batch (`None`
+/// when it declines) and the general path's result.
+#[doc(hidden)]
+pub fn decode_both_paths(
+    json: &[u8],
+    projection: &Projection,
+) -> (
+    Option<Result<RecordBatch, DecodeError>>,
+    Result<RecordBatch, DecodeError>,
+) {
+    match std::str::from_utf8(json) {
+        Ok(text) => (
+            decode_fast(text, "k", projection),
+            decode_general(text, "k", projection),
+        ),
+        Err(e) => (
+            None,
+            Err(DecodeError::Utf8 {
+                offset: e.valid_up_to(),
+            }),
+        ),
+    }
 }
 
 /// Decodes standalone record objects (for example NDJSON lines) into a batch.
@@ -102,7 +163,7 @@ pub fn decode_records<'a>(
     records: impl IntoIterator<Item = &'a str>,
     source: &str,
 ) -> Result<RecordBatch, DecodeError> {
-    let mut builder = RecordBuilder::new(source);
+    let mut builder = RecordBuilder::new(source, &Projection::all());
     for (i, r) in records.into_iter().enumerate() {
         builder
             .push(r.trim())
@@ -172,7 +233,7 @@ impl<'de> Visitor<'de> for RecordsSeed<'_> {
                 .next_element::<EntriesDe<'de>>()
                 .map_err(|e| de::Error::custom(format!("record #{n}: {e}")))?;
             match entries {
-                Some(EntriesDe(entries)) => self.0.push_entries(entries),
+                Some(EntriesDe(entries)) => self.0.push_entries(&entries),
                 None => return Ok(()),
             }
         }
@@ -190,10 +251,13 @@ struct RecordBuilder {
     extra_buf: Vec<u8>,
     projection: Projection,
     rows: usize,
+    /// The column of each key position in the last record: records of one log mostly share
+    /// their key order, so one comparison usually finds a key's column.
+    key_columns: Vec<usize>,
 }
 
 impl RecordBuilder {
-    fn new(source: &str) -> Self {
+    fn new(source: &str, projection: &Projection) -> Self {
         Self {
             columns: RECORD.iter().map(|f| Column::new(f.kind)).collect(),
             extra: StringBuilder::new(),
@@ -202,8 +266,9 @@ impl RecordBuilder {
             event_bytes: Int64Builder::new(),
             record_hash: Int64Builder::new(),
             extra_buf: Vec::new(),
-            projection: Projection::all(),
+            projection: projection.clone(),
             rows: 0,
+            key_columns: Vec::new(),
         }
     }
 
@@ -213,33 +278,47 @@ impl RecordBuilder {
             return Err("not a JSON object".into());
         }
         let entries = object_entries(raw).map_err(|e| e.to_string())?;
-        self.push_entries(entries);
+        self.push_entries(&entries);
         Ok(())
     }
 
     /// Appends one record given as its entries.
-    fn push_entries(&mut self, entries: Entries<'_>) {
+    fn push_entries(&mut self, entries: &Entries<'_>) {
         // Size of the record as minified JSON, and a hash of its content (keys and raw values,
         // in order): the duplicate-detection key.
         self.rows += 1;
         let mut size = 2 + entries.len().saturating_sub(1);
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         let hash = self.projection.record_hash;
-        for (k, v) in &entries {
-            size += k.len() + 3 + v.get().len();
+        for (k, v) in entries {
+            size += k.len() + 3 + v.len();
             if hash {
                 hasher.update(k.as_bytes());
                 hasher.update(&[0xff]);
-                hasher.update(v.get().as_bytes());
+                hasher.update(v.as_bytes());
                 hasher.update(&[0xfe]);
             }
         }
-        let mut slots: [Option<&RawValue>; RECORD.len()] = [None; RECORD.len()];
-        let mut extras: Entries = Vec::new();
-        for (key, value) in entries {
-            match field_index(RECORD, &key) {
-                Some(i) => slots[i] = Some(value),
-                None => extras.push((key, value)),
+        let mut slots: [Option<&str>; RECORD.len()] = [None; RECORD.len()];
+        let mut extras: Vec<(&str, &str)> = Vec::new();
+        for (j, (key, value)) in entries.iter().enumerate() {
+            let guess = self.key_columns.get(j).copied();
+            let column = match guess {
+                Some(g) if RECORD.get(g).is_some_and(|f| f.key == key.as_ref()) => Some(g),
+                _ => {
+                    let found = field_index(RECORD, key);
+                    if let Some(i) = found {
+                        match self.key_columns.get_mut(j) {
+                            Some(slot) => *slot = i,
+                            None => self.key_columns.push(i),
+                        }
+                    }
+                    found
+                }
+            };
+            match column {
+                Some(i) => slots[i] = Some(*value),
+                None => extras.push((key.as_ref(), *value)),
             }
         }
         for (i, (column, slot)) in self.columns.iter_mut().zip(slots).enumerate() {
@@ -248,7 +327,7 @@ impl RecordBuilder {
             }
             if !column.append(slot) {
                 if let Some(v) = slot {
-                    extras.push((RECORD[i].key.into(), v));
+                    extras.push((RECORD[i].key, v));
                 }
             }
         }
@@ -264,7 +343,7 @@ impl RecordBuilder {
                 }
                 write_str(buf, k);
                 buf.push(b':');
-                buf.extend_from_slice(one_line(v.get()).as_bytes());
+                buf.extend_from_slice(one_line(v).as_bytes());
             }
             buf.push(b'}');
             // The buffer is made of valid UTF-8 pieces only.
@@ -363,7 +442,7 @@ impl StructColumn {
         };
         let mut clean = true;
         // Structs have at most MAX_STRUCT_FIELDS keys (checked by a test of the schema).
-        let mut slots: [Option<&RawValue>; MAX_STRUCT_FIELDS] = [None; MAX_STRUCT_FIELDS];
+        let mut slots: [Option<&str>; MAX_STRUCT_FIELDS] = [None; MAX_STRUCT_FIELDS];
         for (key, value) in entries {
             match field_index(self.fields, &key) {
                 Some(i) => slots[i] = Some(value),
@@ -423,12 +502,11 @@ impl Column {
 
     /// Appends a value (`None`: the key is absent). Returns false when the value was not stored
     /// exactly (the caller then keeps the raw text in `_extra`); a JSON `null` counts as such.
-    fn append(&mut self, value: Option<&RawValue>) -> bool {
-        let Some(value) = value else {
+    fn append(&mut self, value: Option<&str>) -> bool {
+        let Some(raw) = value else {
             self.append_null();
             return true;
         };
-        let raw = value.get();
         match self {
             Column::Str(b) => match string_value(raw) {
                 Some(s) => {
@@ -498,8 +576,8 @@ impl Column {
                 };
                 let mut clean = true;
                 for item in &items {
-                    if item.get().starts_with('{') {
-                        clean &= l.items.append_object(item.get());
+                    if item.starts_with('{') {
+                        clean &= l.items.append_object(item);
                     } else {
                         l.items.append_null();
                         clean = false;

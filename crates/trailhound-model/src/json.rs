@@ -32,8 +32,9 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
-/// The entries of a JSON object, in input order, duplicates included.
-pub type Entries<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
+/// The entries of a JSON object, in input order, duplicates included: each key (borrowed from the
+/// input unless it had escapes) with the raw JSON text of its value.
+pub type Entries<'a> = Vec<(Cow<'a, str>, &'a str)>;
 
 /// Deserializes an object into its [`Entries`].
 pub struct EntriesDe<'a>(pub Entries<'a>);
@@ -50,7 +51,7 @@ impl<'de> Deserialize<'de> for EntriesDe<'de> {
                 let mut out = Vec::with_capacity(map.size_hint().unwrap_or(16));
                 while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
                     let v: &'de RawValue = map.next_value()?;
-                    out.push((k, v));
+                    out.push((k, v.get()));
                 }
                 Ok(EntriesDe(out))
             }
@@ -61,12 +62,25 @@ impl<'de> Deserialize<'de> for EntriesDe<'de> {
 
 /// Splits the JSON text of an object into its entries without decoding the values.
 pub fn object_entries(raw: &str) -> Result<Entries<'_>, serde_json::Error> {
+    match crate::scan::object_entries(raw) {
+        Some(entries) => Ok(entries),
+        None => serde_object_entries(raw),
+    }
+}
+
+/// [`object_entries`] by serde_json alone: the reference the fast scanner is tested against,
+/// and what gives the error message when the scanner declines.
+pub fn serde_object_entries(raw: &str) -> Result<Entries<'_>, serde_json::Error> {
     serde_json::from_str::<EntriesDe>(raw).map(|e| e.0)
 }
 
 /// Splits the JSON text of an array into its elements without decoding them.
-pub fn array_items(raw: &str) -> Result<Vec<&RawValue>, serde_json::Error> {
-    serde_json::from_str(raw)
+pub fn array_items(raw: &str) -> Result<Vec<&str>, serde_json::Error> {
+    if let Some(items) = crate::scan::array_items(raw) {
+        return Ok(items);
+    }
+    let items: Vec<&RawValue> = serde_json::from_str(raw)?;
+    Ok(items.into_iter().map(RawValue::get).collect())
 }
 
 /// The value of a JSON string, borrowed when it has no escapes; `None` when `raw` is not a string
@@ -141,7 +155,7 @@ mod tests {
     #[test]
     fn entries_keep_order_duplicates_and_raw_text() {
         let e = object_entries(r#"{"a": 1.0, "b\u0041":{"x":[1, 2]}, "a":null}"#).unwrap();
-        let got: Vec<_> = e.iter().map(|(k, v)| (k.as_ref(), v.get())).collect();
+        let got: Vec<_> = e.iter().map(|(k, v)| (k.as_ref(), *v)).collect();
         assert_eq!(
             got,
             vec![("a", "1.0"), ("bA", r#"{"x":[1, 2]}"#), ("a", "null")]

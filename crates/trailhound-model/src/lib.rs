@@ -20,6 +20,7 @@ pub mod decode;
 pub mod json;
 pub mod layout;
 pub mod rebuild;
+mod scan;
 pub mod schema;
 pub mod time;
 

@@ -78,7 +78,7 @@ impl Rebuilder {
             first = false;
             write_str(out, key);
             out.push(b':');
-            out.extend_from_slice(value.get().as_bytes());
+            out.extend_from_slice(value.as_bytes());
         }
         out.push(b'}');
         Ok(())

@@ -1,6 +1,7 @@
 //! Integration tests of the record model: lossless round trips on real and crafted records.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design
 
+mod fast_path;
 mod roundtrip;
 
 use std::path::PathBuf;

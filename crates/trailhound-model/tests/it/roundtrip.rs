@@ -7,7 +7,7 @@ use serde_json::Value;
 use trailhound_model::layout::LogKind;
 use trailhound_model::{decode_log, Rebuilder};
 
-fn gunzip(path: &Path) -> Vec<u8> {
+pub fn gunzip(path: &Path) -> Vec<u8> {
     let mut out = Vec::new();
     flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap())
         .read_to_end(&mut out)
@@ -15,7 +15,7 @@ fn gunzip(path: &Path) -> Vec<u8> {
     out
 }
 
-fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+pub fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
         if p.is_dir() {
