@@ -298,6 +298,22 @@ fn convert_from_and_to_s3() {
         format!("status,count(*)\nconverted,{}\n", early + late)
     );
 
+    // The raw logs in S3 answer as the same logs on disk (`--raw`), pruned by the key's day.
+    for q in [
+        "SELECT count(*), count(DISTINCT eventid) FROM cloudtrail_raw",
+        "SELECT account, region, date, count(*) FROM cloudtrail_raw GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        "SELECT eventname, count(*) FROM cloudtrail_raw WHERE eventtime >= '2024-08-02' AND eventtime < '2024-08-03' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5",
+    ] {
+        let mut cmd = crate::bin();
+        cmd.args(["sql", "--raw", "s3://archive/org-trail", "--format", "csv", "-c", q]);
+        env(&mut cmd, &ep);
+        let remote = cmd.output().unwrap();
+        assert_eq!(remote.status.code(), Some(0), "{q}: {}", text(&remote.stderr));
+        let local = run(&[&"sql", &"--raw", &trail, &"--format", &"csv", &"-c", &q]);
+        assert_eq!(text(&remote.stdout), text(&local.stdout), "{q}");
+        assert!(text(&local.stdout).lines().count() > 1, "{q}");
+    }
+
     // Nothing was ever written under the source.
     assert_eq!(keys(&server, "archive").len(), early + late);
     let (code, _, err) = convert(&ep, "s3://archive/org-trail", "s3://archive/org-trail/lake");
