@@ -92,15 +92,19 @@ impl Engine {
             runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
         }
         let runtime = runtime.build_arc()?;
-        // Lake files on local disk are read in place (see `local_store`).
-        let file_url = url::Url::parse("file://").map_err(|e| QueryError::Location {
-            location: "file://".into(),
-            reason: e.to_string(),
-        })?;
-        runtime.register_object_store(
-            &file_url,
-            Arc::new(crate::local_store::InlineLocalFs::default()),
-        );
+        // Lake files on local disk are read in place (see `local_store`; positioned reads are
+        // Unix's, elsewhere DataFusion's own `LocalFileSystem` stays).
+        #[cfg(unix)]
+        {
+            let file_url = url::Url::parse("file://").map_err(|e| QueryError::Location {
+                location: "file://".into(),
+                reason: e.to_string(),
+            })?;
+            runtime.register_object_store(
+                &file_url,
+                Arc::new(crate::local_store::InlineLocalFs::default()),
+            );
+        }
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)

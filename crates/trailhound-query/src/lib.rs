@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod functions;
 pub mod lake_table;
+#[cfg(unix)]
 mod local_store;
 pub mod lookup;
 pub mod output;
