@@ -104,6 +104,28 @@ impl<'a> Scanner<'a> {
     /// as in the text.
     pub(crate) fn object_entries(&mut self, out: &mut Vec<(Cow<'a, str>, &'a str)>) -> Option<()> {
         out.clear();
+        self.object(0, |key, escaped, value| {
+            // An escaped key is rare: serde_json decodes it (and refuses lone surrogates).
+            (!escaped).then(|| out.push((Cow::Borrowed(key), value)))
+        })
+    }
+
+    /// At a `[`: the raw text of each item.
+    pub(crate) fn array_items(&mut self, out: &mut Vec<&'a str>) -> Option<()> {
+        self.array(0, |item| out.push(item))
+    }
+
+    /// At a `{` nested `depth` deep: walks the object, handing `entry` each key (the text
+    /// between its quotes), whether it has escapes, and the value's raw text.
+    #[inline]
+    fn object(
+        &mut self,
+        depth: usize,
+        mut entry: impl FnMut(&'a str, bool, &'a str) -> Option<()>,
+    ) -> Option<()> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
         self.eat(b'{')?;
         self.ws();
         if self.eat(b'}').is_some() {
@@ -115,31 +137,26 @@ impl<'a> Scanner<'a> {
                 return None;
             }
             let start = self.pos;
-            if self.string()? {
-                // An escaped key: rare; serde_json decodes it (and refuses lone surrogates).
-                return None;
-            }
+            let escaped = self.string()?;
             let key = &self.text[start + 1..self.pos - 1];
             self.ws();
             self.eat(b':')?;
             self.ws();
             let vstart = self.pos;
-            self.value(1)?;
-            out.push((Cow::Borrowed(key), &self.text[vstart..self.pos]));
-            self.ws();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b'}' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
+            self.value(depth + 1)?;
+            entry(key, escaped, &self.text[vstart..self.pos])?;
+            if self.close(b'}')? {
+                return Some(());
             }
         }
     }
 
-    /// At a `[`: the raw text of each item.
-    pub(crate) fn array_items(&mut self, out: &mut Vec<&'a str>) -> Option<()> {
+    /// At a `[` nested `depth` deep: walks the array, handing `item` each item's raw text.
+    #[inline]
+    fn array(&mut self, depth: usize, mut item: impl FnMut(&'a str)) -> Option<()> {
+        if depth >= MAX_DEPTH {
+            return None;
+        }
         self.eat(b'[')?;
         self.ws();
         if self.eat(b']').is_some() {
@@ -148,17 +165,24 @@ impl<'a> Scanner<'a> {
         loop {
             self.ws();
             let start = self.pos;
-            self.value(1)?;
-            out.push(&self.text[start..self.pos]);
-            self.ws();
-            match self.peek()? {
-                b',' => self.pos += 1,
-                b']' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                _ => return None,
+            self.value(depth + 1)?;
+            item(&self.text[start..self.pos]);
+            if self.close(b']')? {
+                return Some(());
             }
+        }
+    }
+
+    /// After a member: `Some(false)` past a `,`, `Some(true)` past the closing `end`.
+    #[inline]
+    fn close(&mut self, end: u8) -> Option<bool> {
+        self.ws();
+        let c = self.peek()?;
+        self.pos += 1;
+        if c == b',' {
+            Some(false)
+        } else {
+            (c == end).then_some(true)
         }
     }
 
@@ -194,59 +218,8 @@ impl<'a> Scanner<'a> {
     fn value(&mut self, depth: usize) -> Option<()> {
         match self.peek()? {
             b'"' => self.string().map(drop),
-            b'{' => {
-                if depth >= MAX_DEPTH {
-                    return None;
-                }
-                self.pos += 1;
-                self.ws();
-                if self.eat(b'}').is_some() {
-                    return Some(());
-                }
-                loop {
-                    self.ws();
-                    if self.peek()? != b'"' {
-                        return None;
-                    }
-                    self.string()?;
-                    self.ws();
-                    self.eat(b':')?;
-                    self.ws();
-                    self.value(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => self.pos += 1,
-                        b'}' => {
-                            self.pos += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
-            b'[' => {
-                if depth >= MAX_DEPTH {
-                    return None;
-                }
-                self.pos += 1;
-                self.ws();
-                if self.eat(b']').is_some() {
-                    return Some(());
-                }
-                loop {
-                    self.ws();
-                    self.value(depth + 1)?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => self.pos += 1,
-                        b']' => {
-                            self.pos += 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
-                }
-            }
+            b'{' => self.object(depth, |_, _, _| Some(())),
+            b'[' => self.array(depth, drop),
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
             b'n' => self.literal(b"null"),
