@@ -11,6 +11,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Only results, warnings and errors: no progress bar, no status lines.
+    #[arg(
+        long,
+        short,
+        global = true,
+        conflicts_with = "verbose",
+        display_order = 1000
+    )]
+    pub quiet: bool,
+    /// More detail on standard error (what was resolved, counts); `verify` lists every log file.
+    #[arg(long, short, global = true, display_order = 1001)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,7 +155,7 @@ pub enum ReportFormat {
 #[derive(Debug, Args)]
 pub struct CostArgs {
     /// The lake (or use --lake / TRAILHOUND_LAKE).
-    pub lake_pos: Option<PathBuf>,
+    pub lake_pos: Option<String>,
     #[command(flatten)]
     pub lake: LakeArg,
     /// Event selectors to price (repeatable): what `aws cloudtrail get-event-selectors` prints, or
@@ -198,11 +210,9 @@ pub struct VerifyArgs {
     /// Digests ending in this window are checked.
     #[command(flatten)]
     pub window: WindowArgs,
+    /// A table (with `-v`, every log file checked, not only the findings) or JSON.
     #[arg(long, value_enum, default_value = "table")]
     pub format: VerifyFormat,
-    /// List every log file checked, not only the findings.
-    #[arg(long, short)]
-    pub verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -239,9 +249,9 @@ pub struct ScopeArgs {
 /// Where the lake is: `--lake`, else `TRAILHOUND_LAKE`, else `lake` in the config file.
 #[derive(Debug, Args, Clone, Default)]
 pub struct LakeArg {
-    /// The lake (a folder written by `trailhound convert`).
+    /// The lake: a folder or `s3://bucket/prefix` written by `trailhound convert`.
     #[arg(long = "lake", value_name = "PATH", env = "TRAILHOUND_LAKE")]
-    pub lake: Option<PathBuf>,
+    pub lake: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -283,15 +293,12 @@ pub struct ConvertArgs {
     /// (the `sources` table of `trailhound sql`).
     #[arg(long, value_name = "KEYS_FILE")]
     pub verify: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct CompactArgs {
     /// The lake (or use --lake / TRAILHOUND_LAKE).
-    pub lake_pos: Option<PathBuf>,
+    pub lake_pos: Option<String>,
     #[command(flatten)]
     pub lake: LakeArg,
     #[command(flatten)]
@@ -316,7 +323,7 @@ pub enum ExportFormat {
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// The lake (or use --lake / TRAILHOUND_LAKE).
-    pub lake_pos: Option<PathBuf>,
+    pub lake_pos: Option<String>,
     #[command(flatten)]
     pub lake: LakeArg,
     #[arg(long, value_enum, default_value = "ndjson")]
@@ -379,8 +386,8 @@ pub struct S3Args {
 }
 
 impl S3Args {
-    pub fn options(&self) -> trailhound_convert::store::S3Options {
-        trailhound_convert::store::S3Options {
+    pub fn options(&self) -> trailhound_store::S3Options {
+        trailhound_store::S3Options {
             profile: self.profile.clone(),
             region: self.aws_region.clone(),
             endpoint_url: self.endpoint_url.clone(),
@@ -392,12 +399,13 @@ impl S3Args {
 #[derive(Debug, Args)]
 pub struct SqlArgs {
     /// The lake (or use --lake / TRAILHOUND_LAKE).
-    pub lake_pos: Option<PathBuf>,
+    pub lake_pos: Option<String>,
     #[command(flatten)]
     pub lake: LakeArg,
-    /// Also query raw CloudTrail logs below this folder as the table `cloudtrail_raw`.
+    /// Also query raw CloudTrail logs below this folder (or `s3://bucket/prefix`) as the table
+    /// `cloudtrail_raw`.
     #[arg(long, value_name = "DIR")]
-    pub raw: Option<PathBuf>,
+    pub raw: Option<String>,
     /// Run this SQL and exit (repeatable; each may hold several statements).
     #[arg(long = "command", short = 'c', value_name = "SQL")]
     pub commands: Vec<String>,
@@ -429,7 +437,7 @@ pub struct SqlArgs {
 #[derive(Debug, Args)]
 pub struct LookupArgs {
     /// The lake (or use --lake / TRAILHOUND_LAKE).
-    pub lake_pos: Option<PathBuf>,
+    pub lake_pos: Option<String>,
     #[command(flatten)]
     pub lake: LakeArg,
     /// AttributeKey=KEY,AttributeValue=VALUE, as the AWS CLI takes it (repeatable: all must

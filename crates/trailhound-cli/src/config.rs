@@ -13,8 +13,9 @@ use serde::Deserialize;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// The lake used when neither an argument, `--lake` nor `TRAILHOUND_LAKE` names one.
-    pub lake: Option<PathBuf>,
+    /// The lake (a folder or `s3://bucket/prefix`) used when neither an argument, `--lake`
+    /// nor `TRAILHOUND_LAKE` names one.
+    pub lake: Option<String>,
 }
 
 /// Where the config file is looked for.

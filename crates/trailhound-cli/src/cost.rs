@@ -7,16 +7,13 @@ use trailhound_cost::report::{self, Format};
 use trailhound_cost::{Lifecycle, ManagementCopy, Options, Pricing, Selectors};
 
 use crate::args::{CostArgs, CostFormat};
-use crate::commands::{lake_path, window};
-use crate::sql::{open_engine, runtime};
+use crate::context::{lake, open_engine, runtime, window};
+use crate::printer::Printer;
 
-pub fn run_cost(a: CostArgs) -> Result<ExitCode> {
-    let lake = lake_path(a.lake_pos.clone(), a.lake.clone())?;
-    if !lake.is_dir() && !trailhound_convert::store::is_s3(&lake) {
-        bail!(
-            "{}: no such lake (a folder written by `trailhound convert`)",
-            lake.display()
-        );
+pub fn run_cost(a: CostArgs, printer: &Printer) -> Result<ExitCode> {
+    let lake = lake(a.lake_pos.clone(), a.lake.clone())?;
+    if lake.local_path().is_some_and(|p| !p.is_dir()) {
+        bail!("{lake}: no such lake (a folder written by `trailhound convert`)");
     }
     // Everything the user wrote is checked before the archive is read.
     let pricing = match &a.pricing {
@@ -41,13 +38,12 @@ pub fn run_cost(a: CostArgs) -> Result<ExitCode> {
         cloudwatch_retention_days: a.cloudwatch_retention,
         lifecycle: Lifecycle::parse(&a.lifecycle, &pricing)?,
         top: a.top,
-        window_from: w.from,
-        window_until: w.until,
+        window: w,
     };
     let rt = runtime()?;
     let _guard = rt.enter();
-    let engine = open_engine(Some(lake.clone()), None, &a.window, &a.engine)?;
-    let est = rt.block_on(trailhound_cost::run(&engine, &lake, &sets, &pricing, &opts))?;
+    let engine = open_engine(Some(lake), None, w, &a.engine, printer)?;
+    let est = rt.block_on(trailhound_cost::run(&engine, &sets, &pricing, &opts))?;
     let format = match a.format {
         CostFormat::Table => Format::Table,
         CostFormat::Json => Format::Json,

@@ -4,17 +4,17 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use trailhound_convert::window::parse_instant;
+use trailhound_model::window::parse_instant;
 use trailhound_query::lookup::{lookup, parse_attribute, to_aws_events, Lookup};
 use trailhound_query::output::{write_text, Format, TableStyle};
 use trailhound_query::QueryOutput;
 
 use crate::args::{LookupArgs, LookupOutput};
-use crate::commands::lake_path;
-use crate::sql::{open_engine, runtime};
+use crate::context::{lake, open_engine, runtime, window};
+use crate::printer::Printer;
 
-pub fn run_lookup(a: LookupArgs) -> Result<ExitCode> {
-    let lake = lake_path(a.lake_pos.clone(), a.lake.clone())?;
+pub fn run_lookup(a: LookupArgs, printer: &Printer) -> Result<ExitCode> {
+    let lake = lake(a.lake_pos.clone(), a.lake.clone())?;
     let mut l = Lookup {
         max_results: a.max_results,
         ..Default::default()
@@ -37,7 +37,7 @@ pub fn run_lookup(a: LookupArgs) -> Result<ExitCode> {
         .context("--end-time")?;
     let rt = runtime()?;
     let _guard = rt.enter();
-    let engine = open_engine(Some(lake), None, &a.window, &a.engine)?;
+    let engine = open_engine(Some(lake), None, window(&a.window)?, &a.engine, printer)?;
     let batches = rt.block_on(lookup(&engine, &l))?;
     let mut out = std::io::stdout().lock();
     match a.output {

@@ -5,12 +5,17 @@
 mod args;
 mod commands;
 mod config;
+mod context;
+mod convert;
 mod cost;
 mod lookup;
+mod output;
+mod printer;
 mod progress;
 mod repl;
 mod saved;
 mod sql;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -24,7 +29,8 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    match commands::run(cli) {
+    let printer = printer::Printer::new(cli.quiet, cli.verbose);
+    match commands::run(cli, &printer) {
         Ok(code) => code,
         Err(e) => {
             // `| head` closing the pipe is not an error.
@@ -34,7 +40,7 @@ fn main() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {e:#}");
+            printer.error(format_args!("{e:#}"));
             ExitCode::FAILURE
         }
     }

@@ -1,6 +1,6 @@
-//! The progress bar of `convert`: on stderr, only when stderr is a terminal and not `--quiet`.
+//! The progress bar of `convert`: on stderr, drawn only when the [`crate::printer::Printer`]
+//! says so (a terminal, no `-q`).
 
-use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
@@ -15,8 +15,8 @@ pub struct Bar {
 }
 
 impl Bar {
-    pub fn new(quiet: bool) -> Self {
-        let target = if quiet || !std::io::stderr().is_terminal() {
+    pub fn new(hidden: bool) -> Self {
+        let target = if hidden {
             ProgressDrawTarget::hidden()
         } else {
             ProgressDrawTarget::stderr()

@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -21,7 +22,8 @@ use rustyline::{CompletionType, Config, Context, Editor, Helper};
 use trailhound_query::output::Format;
 use trailhound_query::{Engine, QueryOutput};
 
-use crate::sql::Printer;
+use crate::output::ResultSink;
+use crate::printer::Printer;
 
 mod datafusion_arrow {
     pub use trailhound_query::arrow::array::{ArrayRef, RecordBatch, StringArray};
@@ -125,10 +127,12 @@ fn history_path() -> Option<PathBuf> {
 struct SqlHelper {
     /// Completion words, lowercase, sorted.
     words: Vec<String>,
+    /// Highlighting on (a terminal, no `NO_COLOR`).
+    colour: bool,
 }
 
 impl SqlHelper {
-    fn new(engine: &Engine, rt: &tokio::runtime::Runtime, saved: &[String]) -> Self {
+    fn new(engine: &Engine, rt: &tokio::runtime::Runtime, saved: &[String], colour: bool) -> Self {
         let mut words: BTreeSet<String> = BTreeSet::new();
         words.extend(saved.iter().cloned());
         for k in datafusion_keywords() {
@@ -152,6 +156,7 @@ impl SqlHelper {
         }
         Self {
             words: words.into_iter().collect(),
+            colour,
         }
     }
 }
@@ -239,17 +244,25 @@ impl Hinter for SqlHelper {
 
 impl Highlighter for SqlHelper {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
-        Cow::Owned(highlight_sql(line))
+        if self.colour {
+            Cow::Owned(highlight_sql(line))
+        } else {
+            Cow::Borrowed(line)
+        }
     }
     fn highlight_prompt<'b, 's: 'b, 'p: 'b>(
         &'s self,
         prompt: &'p str,
         _default: bool,
     ) -> Cow<'b, str> {
-        Cow::Owned(format!("\x1b[1;36m{prompt}\x1b[0m"))
+        if self.colour {
+            Cow::Owned(format!("\x1b[1;36m{prompt}\x1b[0m"))
+        } else {
+            Cow::Borrowed(prompt)
+        }
     }
     fn highlight_char(&self, _line: &str, _pos: usize, _kind: CmdKind) -> bool {
-        true
+        self.colour
     }
 }
 
@@ -339,7 +352,7 @@ fn ends_statement(input: &str) -> bool {
 impl Helper for SqlHelper {}
 
 struct Session {
-    printer: Printer,
+    sink: ResultSink,
     timing: bool,
     catalog: trailhound_query::catalog::Catalog,
 }
@@ -347,8 +360,9 @@ struct Session {
 pub fn run(
     rt: tokio::runtime::Runtime,
     engine: Engine,
-    printer: Printer,
+    sink: ResultSink,
     timing: bool,
+    printer: &Printer,
 ) -> Result<ExitCode> {
     let config = Config::builder()
         .history_ignore_space(true)
@@ -360,17 +374,18 @@ pub fn run(
         Editor::with_config(config)?;
     // A broken user query file is reported once; the shell still starts with the others.
     let catalog = crate::saved::catalog(&Default::default()).unwrap_or_else(|e| {
-        eprintln!("warning: saved queries: {e:#}");
+        printer.warn(format_args!("saved queries: {e:#}"));
         trailhound_query::catalog::Catalog::builtin().unwrap_or_default()
     });
     let saved: Vec<String> = catalog.all().iter().map(|q| q.name.clone()).collect();
-    rl.set_helper(Some(SqlHelper::new(&engine, &rt, &saved)));
+    let colour = crate::printer::colour_wanted(std::io::stdout().is_terminal());
+    rl.set_helper(Some(SqlHelper::new(&engine, &rt, &saved, colour)));
     let history = history_path();
     if let Some(h) = &history {
         let _ = rl.load_history(h);
     }
     let mut session = Session {
-        printer,
+        sink,
         timing,
         catalog,
     };
@@ -415,16 +430,16 @@ pub fn run(
 /// Runs what was typed; errors are shown and the session goes on.
 fn run_statements(sql: &str, engine: &Engine, rt: &tokio::runtime::Runtime, s: &mut Session) {
     let width = terminal_size::terminal_size().map(|(w, _)| w.0 as usize);
-    s.printer.style.terminal_width = width;
+    s.sink.style.terminal_width = width;
     let start = Instant::now();
-    let printer = &s.printer;
+    let sink = &s.sink;
     let outcome = rt.block_on(async {
         tokio::select! {
             r = async {
                 for df in engine.plan(sql).await? {
                     let schema = Arc::new(df.schema().as_arrow().clone());
                     let batches = df.collect().await.map_err(trailhound_query::QueryError::from)?;
-                    printer.print(&QueryOutput { schema, batches })?;
+                    sink.print(&QueryOutput { schema, batches })?;
                 }
                 anyhow::Ok(())
             } => Some(r),
@@ -459,17 +474,17 @@ fn meta_command(
             println!("Timing is {}.", if s.timing { "on" } else { "off" });
         }
         ("x", _) => {
-            s.printer.style.expanded = !s.printer.style.expanded;
+            s.sink.style.expanded = !s.sink.style.expanded;
             println!(
                 "Expanded display is {}.",
-                if s.printer.style.expanded { "on" } else { "off" }
+                if s.sink.style.expanded { "on" } else { "off" }
             );
         }
-        ("format", None) => println!("Format is {:?}.", s.printer.format),
+        ("format", None) => println!("Format is {:?}.", s.sink.format),
         ("format", Some(f)) => match f.parse::<Format>() {
             Ok(Format::Parquet) => eprintln!("error: parquet needs a file: use trailhound sql -c … --format parquet --output FILE"),
             Ok(fmt) => {
-                s.printer.format = fmt;
+                s.sink.format = fmt;
                 println!("Format is {fmt:?}.");
             }
             Err(e) => eprintln!("error: {e}"),
@@ -477,7 +492,7 @@ fn meta_command(
         ("d", None) => {
             let names = table_names(engine, rt);
             let out = string_table(&["table"], vec![names]);
-            if let Err(e) = s.printer.print(&out) {
+            if let Err(e) = s.sink.print(&out) {
                 eprintln!("error: {e:#}");
             }
         }
@@ -523,9 +538,9 @@ fn run_saved(
             }
         }
     }
-    let w = crate::commands::window(&window)?;
+    let w = crate::context::window(&window)?;
     let (from, until) =
-        trailhound_query::catalog::window_bounds(&w, trailhound_convert::window::now_micros());
+        trailhound_query::catalog::window_bounds(&w, trailhound_model::window::now_micros());
     let values = q.bind(
         &given,
         from,
@@ -533,7 +548,7 @@ fn run_saved(
         trailhound_query::catalog::DEFAULT_LOOKBACK_DAYS,
     )?;
     let start = Instant::now();
-    let printer = &s.printer;
+    let sink = &s.sink;
     let outcome = rt.block_on(async {
         tokio::select! {
             r = engine.run_bound(&q.sql, values) => Some(r),
@@ -542,7 +557,7 @@ fn run_saved(
     });
     match outcome {
         None => eprintln!("query cancelled"),
-        Some(r) => printer.print(&r?)?,
+        Some(r) => sink.print(&r?)?,
     }
     if s.timing {
         println!("Time: {:.3} s", start.elapsed().as_secs_f64());
@@ -586,7 +601,7 @@ fn describe(table: &str, engine: &Engine, rt: &tokio::runtime::Runtime, s: &mut 
     }
     walk("", provider.schema().fields(), &mut names, &mut types);
     let out = string_table(&["column", "type"], vec![names, types]);
-    if let Err(e) = s.printer.print(&out) {
+    if let Err(e) = s.sink.print(&out) {
         eprintln!("error: {e:#}");
     }
 }

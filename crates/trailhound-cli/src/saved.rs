@@ -6,15 +6,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use trailhound_convert::window::{now_micros, parse_duration};
+use trailhound_model::time::DAY_MICROS;
+use trailhound_model::window::{now_micros, parse_duration, TimeWindow};
 use trailhound_query::catalog::{split_params, window_bounds, Catalog, SavedQuery};
-use trailhound_query::output::{Format, TableStyle};
+use trailhound_query::output::Format;
 
 use crate::args::{CatalogArgs, QueriesAction, QueriesArgs, ReportArgs, ReportFormat, RunArgs};
-use crate::commands::{lake_path, window};
-use crate::sql::{format_of, open_engine, runtime, Printer};
-
-const DAY_US: i64 = 86_400_000_000;
+use crate::context::{lake, open_engine, runtime, window};
+use crate::output::ResultSink;
+use crate::printer::Printer;
 
 /// The built-in queries, the user's config folder, then `--queries` folders.
 pub fn catalog(a: &CatalogArgs) -> Result<Catalog> {
@@ -120,14 +120,14 @@ fn params(list: &[String]) -> Result<BTreeMap<String, String>> {
     Ok(m)
 }
 
-fn bounds(w: &crate::args::WindowArgs, lookback: &str) -> Result<(i64, i64, i64)> {
-    let tw = window(w)?;
-    let (from, until) = window_bounds(&tw, now_micros());
+/// The period a saved query searches (`$from`, `$until`) and its look-back in days.
+pub fn bounds(w: &TimeWindow, lookback: &str) -> Result<(i64, i64, i64)> {
+    let (from, until) = window_bounds(w, now_micros());
     let lookback = parse_duration(lookback).context("--lookback")?;
-    Ok((from, until, (lookback / DAY_US).max(1)))
+    Ok((from, until, (lookback / DAY_MICROS).max(1)))
 }
 
-pub fn run_run(a: RunArgs) -> Result<ExitCode> {
+pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
     let cat = catalog(&a.catalog)?;
     let queries: Vec<&SavedQuery> = match (&a.name, &a.category) {
         (Some(n), _) => vec![cat.get(n)?],
@@ -148,26 +148,15 @@ pub fn run_run(a: RunArgs) -> Result<ExitCode> {
         // Checked before the lake is opened: a typo costs nothing.
         queries[0].bind(&given, 0, 1, 1)?;
     }
-    let (from, until, lookback) = bounds(&a.window, &a.lookback)?;
-    let lake = lake_path(None, a.lake.clone())?;
+    let (from, until, lookback) = bounds(&window(&a.window)?, &a.lookback)?;
+    let lake = lake(None, a.lake.clone())?;
     let rt = runtime()?;
     let _guard = rt.enter();
     // The engine sees the whole lake: the queries bound themselves with $from/$until (and look
     // further back with $baseline_from).
-    let engine = open_engine(Some(lake), None, &Default::default(), &a.engine)?;
-    let printer = Printer {
-        format: format_of(a.format),
-        style: TableStyle {
-            max_cell_width: a.max_width.max(4),
-            max_rows: 0,
-            terminal_width: None,
-            expanded: false,
-        },
-        output: a.output.clone(),
-    };
-    if let Some(path) = &a.output {
-        std::fs::write(path, b"").with_context(|| format!("cannot write {}", path.display()))?;
-    }
+    let engine = open_engine(Some(lake), None, TimeWindow::default(), &a.engine, printer)?;
+    let sink = ResultSink::new(a.format, a.max_width, 0, a.output.clone());
+    sink.start()?;
     let many = queries.len() > 1;
     // One query: all of --param is its own (an unknown name is its error, naming what it takes).
     let shares = if many {
@@ -183,20 +172,14 @@ pub fn run_run(a: RunArgs) -> Result<ExitCode> {
             .with_context(|| format!("saved query {} ({})", q.name, q.origin))?;
         let rows: usize = out.batches.iter().map(|b| b.num_rows()).sum();
         found += rows;
-        if many && printer.format == Format::Table {
-            let heading = format!(
+        printer.detail(format_args!("{}: {rows} finding(s)", q.name));
+        if many && sink.format == Format::Table {
+            sink.write_raw(&format!(
                 "== {} [{}]: {} — {} finding(s)\n",
                 q.name, q.severity, q.title, rows
-            );
-            match &a.output {
-                Some(p) => {
-                    let mut f = std::fs::OpenOptions::new().append(true).open(p)?;
-                    f.write_all(heading.as_bytes())?;
-                }
-                None => std::io::stdout().lock().write_all(heading.as_bytes())?,
-            }
+            ))?;
         }
-        printer.print(&out)?;
+        sink.print(&out)?;
     }
     Ok(if a.fail_on_findings && found > 0 {
         ExitCode::from(1)
@@ -205,7 +188,7 @@ pub fn run_run(a: RunArgs) -> Result<ExitCode> {
     })
 }
 
-pub fn run_report(a: ReportArgs) -> Result<ExitCode> {
+pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
     let cat = catalog(&a.catalog)?;
     let queries = cat.category(&a.kind);
     if queries.is_empty() {
@@ -216,11 +199,11 @@ pub fn run_report(a: ReportArgs) -> Result<ExitCode> {
         );
     }
     let given = params(&a.params)?;
-    let (from, until, lookback) = bounds(&a.window, "30d")?;
-    let lake = lake_path(None, a.lake.clone())?;
+    let (from, until, lookback) = bounds(&window(&a.window)?, "30d")?;
+    let lake = lake(None, a.lake.clone())?;
     let rt = runtime()?;
     let _guard = rt.enter();
-    let engine = open_engine(Some(lake), None, &Default::default(), &a.engine)?;
+    let engine = open_engine(Some(lake), None, TimeWindow::default(), &a.engine, printer)?;
     let report = rt.block_on(trailhound_query::report::build(
         &engine,
         &a.kind,
@@ -241,10 +224,10 @@ pub fn run_report(a: ReportArgs) -> Result<ExitCode> {
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
     if report.errors() > 0 {
-        eprintln!(
-            "warning: {} check(s) failed to run (see the report)",
+        printer.warn(format_args!(
+            "{} check(s) failed to run (see the report)",
             report.errors()
-        );
+        ));
     }
     Ok(if a.fail_on_findings && report.with_findings() > 0 {
         ExitCode::from(1)

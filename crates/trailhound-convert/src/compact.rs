@@ -13,8 +13,8 @@ use trailhound_model::schema::COL_SOURCE;
 use crate::error::{IoContext, Result};
 use crate::lake::{Lake, LakeFilter};
 use crate::manifest::{Commit, DataFile, SourceEntry};
-use crate::window::now_micros;
 use crate::writer::sort_by_time;
+use trailhound_model::window::now_micros;
 
 /// What a compaction did.
 #[derive(Debug, Clone, Default)]

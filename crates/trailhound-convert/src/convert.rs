@@ -3,7 +3,6 @@
 //! staging, and commit in checkpoints.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -17,18 +16,19 @@ use arrow_select::take::take_record_batch;
 use bytes::Bytes;
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
-use trailhound_model::layout::{parse_key, sanitize_partition_value, KeyInfo, LogKind};
+use trailhound_model::integrity::LogStatus;
+use trailhound_model::lake::{partition_dir, partition_of, Dataset, QUARANTINE_DIR};
+use trailhound_model::layout::{parse_key, KeyInfo, LogKind};
 use trailhound_model::schema::{AWS_REGION, EVENT_TIME, RECIPIENT_ACCOUNT_ID};
-use trailhound_model::time::date_of;
+use trailhound_model::time::DAY_MICROS;
+use trailhound_model::window::now_micros;
+use trailhound_store::location::block_on;
+use trailhound_store::{inflate, Location, S3Options, Source, SourceFilter, SourceObject};
 
 use crate::dedup::DedupIndex;
 use crate::error::{Error, IoContext, Result};
-use crate::lake::{Lake, QUARANTINE_DIR};
-use crate::location::{block_on, Location};
-use crate::manifest::{partition_dir, Commit, DataFile, SourceEntry, SourceStatus};
-use crate::source::{Source, SourceFilter, SourceObject};
-use crate::store::S3Options;
-use crate::window::now_micros;
+use crate::lake::Lake;
+use crate::manifest::{Commit, DataFile, SourceEntry, SourceStatus};
 use crate::writer::sort_by_time;
 
 /// How a conversion runs.
@@ -44,7 +44,7 @@ pub struct ConvertOptions {
     /// Try again sources that an earlier run quarantined, even if unchanged.
     pub retry_quarantined: bool,
     /// Digest validation results by source key, recorded in the manifest (`convert --verify`).
-    pub integrity: Option<std::sync::Arc<std::collections::HashMap<String, String>>>,
+    pub integrity: Option<std::sync::Arc<HashMap<String, LogStatus>>>,
     /// Source objects fetched at once (S3 round trips overlap; local reads too).
     pub fetch_concurrency: usize,
     /// List every delivery day again instead of starting where the last run's listing ended:
@@ -121,7 +121,7 @@ pub fn convert(
     opts: &ConvertOptions,
     progress: &dyn Progress,
 ) -> Result<ConvertSummary> {
-    let src = Source::open(&src.to_string_lossy(), &S3Options::default())?;
+    let src = Source::open(&src.into(), &S3Options::default())?;
     convert_at(&src, Location::local(dest, true)?, opts, progress)
 }
 
@@ -214,7 +214,7 @@ async fn fetch_one<'a>(
     src: &'a Source,
     obj: &'a SourceObject,
 ) -> (&'a SourceObject, Result<Bytes>) {
-    (obj, src.fetch(obj).await)
+    (obj, src.fetch(obj).await.map_err(Error::from))
 }
 
 /// The listing watermarks worth recording: not past a day holding an object that failed (the
@@ -315,7 +315,7 @@ struct Shared<'a> {
     budget: usize,
     files: AtomicUsize,
     out: crossbeam_channel::Sender<Result<Outcome>>,
-    integrity: Option<&'a std::collections::HashMap<String, String>>,
+    integrity: Option<&'a HashMap<String, LogStatus>>,
 }
 
 fn convert_chunk(
@@ -557,7 +557,11 @@ impl Worker<'_> {
             records_out: 0,
             duplicates: 0,
             outputs: Vec::new(),
-            integrity: self.shared.integrity.and_then(|m| m.get(&obj.key).cloned()),
+            integrity: self
+                .shared
+                .integrity
+                .and_then(|m| m.get(&obj.key))
+                .map(|s| s.as_str().to_string()),
         };
         let info = parse_key(&obj.key);
         let kind = info
@@ -590,10 +594,11 @@ impl Worker<'_> {
         entry.json_bytes = json_bytes;
         entry.records_in = batch.num_rows() as u64;
         let dataset = if kind == LogKind::Insights {
-            "insights"
+            Dataset::Insights
         } else {
-            "cloudtrail"
-        };
+            Dataset::Events
+        }
+        .dir();
         let mut parts = Vec::new();
         for (key, rows) in split_by_partition(&batch, dataset, info.as_ref())? {
             let kept = self.drop_duplicates(&key, rows)?;
@@ -644,59 +649,6 @@ impl Worker<'_> {
     }
 }
 
-/// Decompresses a gzip object into `buf` (reused across objects, so its pages stay mapped), or
-/// passes plain JSON through; `Err` is the quarantine reason.
-pub fn inflate<'a>(
-    key: &str,
-    bytes: &'a [u8],
-    buf: &'a mut Vec<u8>,
-) -> std::result::Result<&'a [u8], String> {
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        buf.clear();
-        // The gzip trailer holds the uncompressed size (mod 4 GiB) of the last member.
-        if let Some(tail) = bytes.len().checked_sub(4).and_then(|i| bytes.get(i..)) {
-            let isize = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as usize;
-            buf.reserve(isize.min(bytes.len().saturating_mul(64)) + 1);
-        }
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_end(buf)
-            .map_err(|e| format!("corrupt or truncated gzip: {e}"))?;
-        Ok(buf.as_slice())
-    } else if key.ends_with(".gz") {
-        Err(if bytes.is_empty() {
-            "empty file (expected gzip)".into()
-        } else {
-            "not a gzip file".into()
-        })
-    } else {
-        Ok(bytes)
-    }
-}
-
-/// The partition (account, region, date) of one event, by the rules of [`split_by_partition`].
-pub fn partition_of(
-    info: Option<&KeyInfo>,
-    account: Option<&str>,
-    region: Option<&str>,
-    time: Option<i64>,
-) -> (String, String, String) {
-    let (account, region) = match info {
-        Some(i) => (i.account.as_str(), i.region.as_str()),
-        None => (account.unwrap_or(""), region.unwrap_or("")),
-    };
-    let date = match time {
-        Some(t) => date_of(t),
-        None => info
-            .and_then(|i| i.date.clone())
-            .unwrap_or_else(|| "unknown".into()),
-    };
-    (
-        sanitize_partition_value(account),
-        sanitize_partition_value(region),
-        date,
-    )
-}
-
 /// Groups the rows of a decoded file by partition. Account and region come from the key when it
 /// follows CloudTrail's layout, else from the event; the date from `eventtime`, else the key.
 fn split_by_partition(
@@ -731,7 +683,7 @@ fn split_by_partition(
         };
         let day = times
             .is_valid(row)
-            .then(|| times.value(row).div_euclid(86_400_000_000));
+            .then(|| times.value(row).div_euclid(DAY_MICROS));
         let k = (account, region, day);
         match groups.iter_mut().find(|(g, _)| *g == k) {
             Some((_, rows)) => rows.push(row as u32),
@@ -745,7 +697,7 @@ fn split_by_partition(
             info,
             Some(account),
             Some(region),
-            day.map(|d| d * 86_400_000_000),
+            day.map(|d| d * DAY_MICROS),
         );
         let key = PartKey {
             dataset,

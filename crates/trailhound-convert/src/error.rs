@@ -62,3 +62,20 @@ impl<T> IoContext<T> for std::result::Result<T, arrow_schema::ArrowError> {
         })
     }
 }
+
+/// Storage errors keep their variant (and so their wording) in this crate's error.
+impl From<trailhound_store::Error> for Error {
+    fn from(e: trailhound_store::Error) -> Error {
+        match e {
+            trailhound_store::Error::Io { path, source } => Error::Io { path, source },
+            trailhound_store::Error::Store { at, reason } => Error::Store { at, reason },
+            trailhound_store::Error::Invalid(m) => Error::Invalid(m),
+        }
+    }
+}
+
+impl From<trailhound_model::window::WindowError> for Error {
+    fn from(e: trailhound_model::window::WindowError) -> Error {
+        Error::Invalid(e.to_string())
+    }
+}

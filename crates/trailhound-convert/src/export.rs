@@ -12,7 +12,8 @@ use trailhound_model::Rebuilder;
 
 use crate::error::{IoContext, Result};
 use crate::lake::{Lake, LakeFilter};
-use crate::location::Location;
+use trailhound_model::lake::Dataset;
+use trailhound_store::Location;
 
 /// How a CloudTrail log file begins.
 const RECORDS_OPEN: &[u8] = b"{\"Records\":[";
@@ -106,7 +107,7 @@ pub fn export_cloudtrail(
             f.date.get(5..7).unwrap_or("00"),
             f.date.get(8..10).unwrap_or("00"),
         );
-        let folder = if f.dataset == "insights" {
+        let folder = if f.dataset == Dataset::Insights.dir() {
             "CloudTrail-Insight"
         } else {
             "CloudTrail"

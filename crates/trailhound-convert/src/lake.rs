@@ -12,16 +12,13 @@ use std::path::Path;
 
 use arrow_array::RecordBatch;
 
-use crate::error::{Error, IoContext, Result};
-use crate::location::Location;
-use crate::manifest::{read_log, write_commit, Commit, DataFile, LakeState};
-use crate::window::TimeWindow;
-use crate::writer::{read_parquet, read_parquet_bytes, write_parquet, write_parquet_to, Written};
+use trailhound_model::lake::{Dataset, LOG_DIR, META_DIR, STAGING_DIR};
+use trailhound_model::window::TimeWindow;
+use trailhound_store::Location;
 
-/// Folder of staged data files, per commit version.
-pub const STAGING_DIR: &str = "_trailhound/staging";
-/// Folder of quarantined source objects.
-pub const QUARANTINE_DIR: &str = "_trailhound/quarantine";
+use crate::error::{Error, IoContext, Result};
+use crate::manifest::{read_log, write_commit, Commit, DataFile, LakeState};
+use crate::writer::{read_parquet, read_parquet_bytes, write_parquet, write_parquet_to, Written};
 
 /// An open lake.
 pub struct Lake {
@@ -33,8 +30,8 @@ pub struct Lake {
 /// Which data files an operation reads.
 #[derive(Debug, Clone, Default)]
 pub struct LakeFilter {
-    /// `cloudtrail` or `insights`; `None` for both.
-    pub dataset: Option<String>,
+    /// One dataset; `None` for both.
+    pub dataset: Option<Dataset>,
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
     pub window: TimeWindow,
@@ -42,7 +39,7 @@ pub struct LakeFilter {
 
 impl LakeFilter {
     pub fn admits(&self, f: &DataFile) -> bool {
-        self.dataset.as_ref().is_none_or(|d| *d == f.dataset)
+        self.dataset.is_none_or(|d| d.dir() == f.dataset)
             && (self.accounts.is_empty() || self.accounts.contains(&f.account))
             && (self.regions.is_empty() || self.regions.contains(&f.region))
             && match (f.min_time, f.max_time) {
@@ -163,7 +160,7 @@ impl Lake {
 
     /// Writes any object of the lake whole (quarantined copies).
     pub fn put(&self, rel: &str, bytes: Vec<u8>) -> Result<()> {
-        self.loc.put(rel, bytes)
+        Ok(self.loc.put(rel, bytes)?)
     }
 
     /// Version the next commit takes.
@@ -259,7 +256,7 @@ impl Lake {
         if self.loc.local_root().is_some() {
             return self.remove_tree(STAGING_DIR);
         }
-        let day_ago = crate::window::now_micros() / 1_000_000 - 86_400;
+        let day_ago = trailhound_model::window::now_micros() / 1_000_000 - 86_400;
         for e in self.loc.list(STAGING_DIR)? {
             if e.modified < day_ago {
                 self.loc.delete(&e.rel)?;
@@ -272,13 +269,13 @@ impl Lake {
 fn not_a_lake(at: &str) -> Error {
     Error::Invalid(format!(
         "{at} is not a trailhound lake (no {} folder): run `trailhound convert` first",
-        crate::manifest::LOG_DIR
+        LOG_DIR
     ))
 }
 
 /// Takes the local writer's lock.
 fn take_lock(root: &Path) -> Result<fs::File> {
-    let meta = root.join("_trailhound");
+    let meta = root.join(META_DIR);
     fs::create_dir_all(&meta).at(&meta)?;
     let lock_path = meta.join("lock");
     let lock = fs::OpenOptions::new()

@@ -3,26 +3,19 @@
 //! rows grouped by `eventname` inside each, with a manifest that makes runs incremental,
 //! idempotent and crash-safe. Also compaction and export.
 //!
-//! No query engine here: the lake is plain Parquet any engine reads.
+//! Storage (local folders and S3, listing, credentials) comes from `trailhound-store`, the
+//! lake's layout and the time window from `trailhound-model`. No query engine here: the lake is
+//! plain Parquet any engine reads.
 
-mod assume;
 pub mod compact;
 pub mod convert;
 mod dedup;
 pub mod error;
 pub mod export;
 pub mod lake;
-pub mod location;
 pub mod manifest;
-pub mod source;
-pub mod store;
-pub mod window;
 pub mod writer;
 
-pub use convert::{
-    convert, inflate, partition_of, ConvertOptions, ConvertSummary, NoProgress, Progress,
-};
+pub use convert::{convert, ConvertOptions, ConvertSummary, NoProgress, Progress};
 pub use error::{Error, Result};
 pub use lake::{Lake, LakeFilter};
-pub use source::SourceFilter;
-pub use window::TimeWindow;

@@ -17,7 +17,9 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, IoContext, Result};
-use crate::location::{block_on, Location};
+use trailhound_model::lake::{partition_dir, LOG_DIR};
+use trailhound_store::location::block_on;
+use trailhound_store::Location;
 
 /// What became of one source object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,11 +84,6 @@ impl DataFile {
     }
 }
 
-/// `cloudtrail/account=…/region=…/date=…`.
-pub fn partition_dir(dataset: &str, account: &str, region: &str, date: &str) -> String {
-    format!("{dataset}/account={account}/region={region}/date={date}")
-}
-
 /// One entry of the log.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Commit {
@@ -144,9 +141,6 @@ impl LakeState {
     }
 }
 
-/// Folder of the log below the lake root.
-pub const LOG_DIR: &str = "_trailhound/log";
-
 /// Reads every commit in order.
 pub fn read_log(lake: &Location) -> Result<Vec<Commit>> {
     let mut versions = Vec::new();
@@ -171,7 +165,12 @@ pub fn read_log(lake: &Location) -> Result<Vec<Commit>> {
     // Fetched a few at a time: a lake in S3 may have thousands of commits.
     let texts: Vec<Result<(u64, bytes::Bytes)>> = block_on(
         futures::stream::iter(versions.iter().copied())
-            .map(|v| async move { lake.get_async(&commit_rel(v)).await.map(|b| (v, b)) })
+            .map(|v| async move {
+                lake.get_async(&commit_rel(v))
+                    .await
+                    .map(|b| (v, b))
+                    .map_err(Error::from)
+            })
             .buffered(16)
             .collect(),
     );

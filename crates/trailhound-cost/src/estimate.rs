@@ -13,12 +13,13 @@
 //!   storage of the compressed bytes for the retention period.
 
 use serde::Serialize;
+use trailhound_model::window::TimeWindow;
 
 use crate::error::{Error, Result};
 use crate::pricing::Pricing;
 use crate::scan::{Measurement, Volume};
 
-const DAY_US: i64 = 86_400_000_000;
+const DAY_US: i64 = trailhound_model::time::DAY_MICROS;
 /// AWS bills storage per GB-month: 2^30 bytes for 730 hours.
 const GB: f64 = (1u64 << 30) as f64;
 const MONTH_DAYS: f64 = 730.0 / 24.0;
@@ -95,9 +96,10 @@ pub struct Options {
     pub lifecycle: Lifecycle,
     /// How many event sources and names to rank.
     pub top: usize,
-    /// The requested window (µs), to intersect with the data.
-    pub window_from: Option<i64>,
-    pub window_until: Option<i64>,
+    /// The requested window, to intersect with the data (the engine's own window: the
+    /// command line parses it once for both). In JSON as `window_from`/`window_until` (µs).
+    #[serde(flatten, serialize_with = "window_fields")]
+    pub window: TimeWindow,
 }
 
 /// The period analysed.
@@ -289,12 +291,20 @@ fn iso(us: i64) -> String {
     trailhound_model::time::format_event_time(us)
 }
 
+fn window_fields<S: serde::Serializer>(w: &TimeWindow, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(2))?;
+    m.serialize_entry("window_from", &w.from)?;
+    m.serialize_entry("window_until", &w.until)?;
+    m.end()
+}
+
 /// The period analysed: the window cut to the whole days the data covers.
 pub fn period(m: &Measurement, opts: &Options) -> Period {
     let (Some(first), Some(last)) = (m.first_event, m.last_event) else {
         return Period {
-            from: opts.window_from.map(iso),
-            until: opts.window_until.map(iso),
+            from: opts.window.from.map(iso),
+            until: opts.window.until.map(iso),
             days: 0.0,
             first_event: None,
             last_event: None,
@@ -302,8 +312,8 @@ pub fn period(m: &Measurement, opts: &Options) -> Period {
     };
     let data_from = first.div_euclid(DAY_US) * DAY_US;
     let data_until = (last.div_euclid(DAY_US) + 1) * DAY_US;
-    let from = opts.window_from.map_or(data_from, |w| w.max(data_from));
-    let until = opts.window_until.map_or(data_until, |w| w.min(data_until));
+    let from = opts.window.from.map_or(data_from, |w| w.max(data_from));
+    let until = opts.window.until.map_or(data_until, |w| w.min(data_until));
     Period {
         from: Some(iso(from)),
         until: Some(iso(until)),

@@ -19,15 +19,16 @@ pub use estimate::{estimate, Estimate, Lifecycle, ManagementCopy, Options};
 pub use pricing::Pricing;
 pub use selectors::Selectors;
 
-/// Measures the lake behind `engine` (its window applies) and prices each named selector set.
+/// Measures the lake behind `engine` (its window applies; log-file sizes come from its
+/// `sources` table, so a lake in S3 is measured like one on disk) and prices each named
+/// selector set.
 pub async fn run(
     engine: &trailhound_query::Engine,
-    lake: &std::path::Path,
     sets: &[(String, Selectors)],
     pricing: &Pricing,
     opts: &Options,
 ) -> Result<Estimate> {
-    let sizes = scan::manifest_sizes(lake)?;
+    let sizes = scan::source_sizes(engine).await?;
     let selectors: Vec<Selectors> = sets.iter().map(|(_, s)| s.clone()).collect();
     let m = scan::measure(engine, &selectors, &sizes).await?;
     let names: Vec<String> = sets.iter().map(|(n, _)| n.clone()).collect();

@@ -280,18 +280,21 @@ fn boolean(a: &ArrayRef) -> Result<BooleanArray> {
     Ok(cast(a, &DataType::Boolean)?.as_boolean().clone())
 }
 
-/// Compressed sizes of the lake's source objects, from its manifest (empty for a Parquet dataset
-/// trailhound did not write).
-pub fn manifest_sizes(lake: &std::path::Path) -> Result<Arc<HashMap<String, u64>>> {
-    if !lake.join(trailhound_convert::manifest::LOG_DIR).is_dir() {
-        return Ok(Arc::default());
+/// Compressed sizes of the lake's source objects, from the engine's `sources` table (the
+/// manifest, local or in S3; empty for a Parquet dataset trailhound did not write).
+pub async fn source_sizes(engine: &Engine) -> Result<Arc<HashMap<String, u64>>> {
+    let out = engine.run("SELECT key, size FROM sources").await?;
+    let mut sizes = HashMap::new();
+    for batch in out.iter().flat_map(|o| &o.batches) {
+        let keys = batch.column(0).as_string::<i32>();
+        let size = batch
+            .column(1)
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .ok_or_else(|| Error::Read("sources.size is not UInt64".into()))?;
+        for i in 0..batch.num_rows() {
+            sizes.insert(keys.value(i).to_string(), size.value(i));
+        }
     }
-    let l = trailhound_convert::Lake::open(lake).map_err(|e| Error::Read(e.to_string()))?;
-    Ok(Arc::new(
-        l.state()
-            .sources
-            .values()
-            .map(|s| (s.key.clone(), s.size))
-            .collect(),
-    ))
+    Ok(Arc::new(sizes))
 }

@@ -4,8 +4,10 @@
 //! - [`decode`]: a streaming decoder from a log file's `{"Records":[...]}` into Arrow.
 //! - [`rebuild`]: CloudTrail JSON rebuilt from rows, equal to the source event.
 //! - [`layout`]: CloudTrail's S3 key layout.
+//! - [`lake`]: the lake's layout (datasets, partitions, bookkeeping folders) and partition rules.
+//! - [`window`]: the time window users give (`--since`, `--from`, `--until`).
 //!
-//! No I/O and no query engine here: this crate is plain data in, Arrow out.
+//! No I/O and no query engine here (the one system call is the clock, for `--since`): this crate is plain data in, Arrow out.
 //!
 //! ```
 //! let log = br#"{"Records":[{"eventVersion":"1.08","eventTime":"2024-07-30T21:31:05Z","eventName":"ListBuckets","x-new":1}]}"#;
@@ -17,13 +19,17 @@
 //! ```
 
 pub mod decode;
+pub mod integrity;
 pub mod json;
+pub mod lake;
 pub mod layout;
 pub mod rebuild;
 mod scan;
 pub mod schema;
 pub mod time;
+pub mod window;
 
 pub use decode::{decode_log, decode_log_projected, decode_records, DecodeError, Projection};
 pub use rebuild::Rebuilder;
 pub use schema::record_schema;
+pub use window::TimeWindow;

@@ -1,6 +1,9 @@
 //! CloudTrail's `eventTime` spelling (`2024-07-30T21:31:05Z`) to and from microseconds since the
 //! epoch, without a general-purpose date parser on the hot path.
 
+/// Microseconds in a day: the unit of `date=` partitions and of delivery-day folders.
+pub const DAY_MICROS: i64 = 86_400_000_000;
+
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (UTC) into microseconds since 1970-01-01.
 pub fn parse_event_time(s: &str) -> Option<i64> {
     let b = s.as_bytes();
@@ -67,7 +70,7 @@ pub fn format_event_time(micros: i64) -> String {
 
 /// The UTC calendar date of a timestamp, as `YYYY-MM-DD`.
 pub fn date_of(micros: i64) -> String {
-    let (y, m, d) = civil_from_days(micros.div_euclid(86_400_000_000));
+    let (y, m, d) = civil_from_days(micros.div_euclid(DAY_MICROS));
     format!("{y:04}-{m:02}-{d:02}")
 }
 

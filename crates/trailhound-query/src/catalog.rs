@@ -30,7 +30,7 @@ mod builtin {
 pub const DEFAULT_WINDOW_DAYS: i64 = 7;
 /// How far before the window "never seen before" queries look.
 pub const DEFAULT_LOOKBACK_DAYS: i64 = 30;
-const DAY_US: i64 = 86_400_000_000;
+const DAY_US: i64 = trailhound_model::time::DAY_MICROS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -95,9 +95,9 @@ impl ParamKind {
                 "false" | "no" | "0" => false,
                 _ => return Err(format!("{text:?} is not true or false")),
             })),
-            Self::Timestamp => timestamp(
-                trailhound_convert::window::parse_instant(text).map_err(|e| e.to_string())?,
-            ),
+            Self::Timestamp => {
+                timestamp(trailhound_model::window::parse_instant(text).map_err(|e| e.to_string())?)
+            }
         })
     }
 }
@@ -485,7 +485,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), CatalogError> {
 
 /// The `[from, until)` a saved query runs over: the given window's ends, else the last
 /// [`DEFAULT_WINDOW_DAYS`] days up to `now`.
-pub fn window_bounds(window: &trailhound_convert::TimeWindow, now: i64) -> (i64, i64) {
+pub fn window_bounds(window: &trailhound_model::TimeWindow, now: i64) -> (i64, i64) {
     // Whole seconds: the period is printed in reports.
     let until = window.until.unwrap_or(now - now.rem_euclid(1_000_000));
     let from = window.from.unwrap_or(until - DEFAULT_WINDOW_DAYS * DAY_US);

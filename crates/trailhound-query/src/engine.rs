@@ -2,7 +2,6 @@
 //! configured for CloudTrail lakes (lazy footers, filter pushdown into Parquet, optional memory
 //! limit with spilling).
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
@@ -19,7 +18,10 @@ use datafusion::prelude::{col, lit, DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::DFParser;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 
-use trailhound_convert::TimeWindow;
+use trailhound_model::lake::{marks_lake, Dataset};
+use trailhound_model::window::TimeWindow;
+use trailhound_store::location::block_on;
+use trailhound_store::{Location, Locator, S3Options};
 
 use crate::error::{QueryError, Result};
 use crate::lake_table::{table_schema, LakeTable};
@@ -28,18 +30,18 @@ use crate::raw_table::RawTable;
 /// What the engine reads and how.
 #[derive(Debug, Clone, Default)]
 pub struct EngineOptions {
-    /// The lake: a folder written by `trailhound convert`.
-    pub lake: Option<PathBuf>,
-    /// A folder of raw CloudTrail logs, queried as `cloudtrail_raw`.
-    pub raw: Option<PathBuf>,
+    /// The lake: a folder or S3 prefix written by `trailhound convert`.
+    pub lake: Option<Locator>,
+    /// A folder or S3 prefix of raw CloudTrail logs, queried as `cloudtrail_raw`.
+    pub raw: Option<Locator>,
     /// Memory for query operators; sorts, joins and aggregations spill to disk beyond it.
     pub memory_limit: Option<usize>,
     /// Threads [default: all cores].
     pub threads: Option<usize>,
     /// Only events in this window are visible in `cloudtrail` and `cloudtrail_raw`.
     pub window: TimeWindow,
-    /// How to reach a lake given as `s3://bucket/prefix`.
-    pub s3: trailhound_convert::store::S3Options,
+    /// How to reach a lake or raw logs in S3.
+    pub s3: S3Options,
 }
 
 /// One result set.
@@ -59,15 +61,7 @@ impl QueryOutput {
 pub struct Engine {
     ctx: SessionContext,
     tables: Vec<String>,
-    /// The store and location of a lake in S3.
-    s3_lake: Option<(
-        Arc<dyn object_store::ObjectStore>,
-        trailhound_convert::store::S3Location,
-    )>,
 }
-
-/// The tables of a lake, by dataset folder.
-const DATASETS: [(&str, &str); 2] = [("cloudtrail", "cloudtrail"), ("insights", "insights")];
 
 impl Engine {
     pub fn new(opts: &EngineOptions) -> Result<Engine> {
@@ -123,21 +117,14 @@ impl Engine {
         let mut engine = Engine {
             ctx,
             tables: Vec::new(),
-            s3_lake: None,
         };
         if let Some(lake) = &opts.lake {
-            match lake
-                .to_str()
-                .and_then(trailhound_convert::store::S3Location::parse)
-            {
-                Some(loc) => engine.register_s3_lake(&loc, &opts.s3, &opts.window)?,
-                None => engine.register_lake(lake, &opts.window)?,
-            }
+            engine.register_lake(lake, &opts.s3, &opts.window)?;
         }
         if let Some(raw) = &opts.raw {
             engine.register(
                 "cloudtrail_raw",
-                Arc::new(RawTable::new(&raw.to_string_lossy(), &opts.s3)?),
+                Arc::new(RawTable::new(raw, &opts.s3)?),
                 &opts.window,
             )?;
         }
@@ -172,80 +159,69 @@ impl Engine {
         Ok(())
     }
 
-    /// A lake in S3: the datasets are read through object_store (a missing dataset lists no
-    /// files: an empty table); the manifest is not read, so `sources` is empty.
-    fn register_s3_lake(
-        &mut self,
-        loc: &trailhound_convert::store::S3Location,
-        opts: &trailhound_convert::store::S3Options,
-        window: &TimeWindow,
-    ) -> Result<()> {
-        let store = trailhound_convert::store::s3_store(loc, opts).map_err(|e| match e {
-            trailhound_convert::store::StoreError::Config { reason, .. } => QueryError::Location {
-                location: loc.url(),
-                reason,
-            },
-        })?;
-        self.s3_lake = Some((store.clone(), loc.clone()));
-        let bucket_url =
-            url::Url::parse(&format!("s3://{}", loc.bucket)).map_err(|e| QueryError::Location {
-                location: loc.url(),
-                reason: e.to_string(),
-            })?;
-        self.ctx
-            .runtime_env()
-            .register_object_store(&bucket_url, store);
-        for (table, dataset) in DATASETS {
-            let url = format!("s3://{}/{}/", loc.bucket, loc.join(dataset));
-            self.register(table, Arc::new(LakeTable::new(&url)?), window)?;
-        }
-        self.ctx.register_table(
-            "sources",
-            Arc::new(LazySources {
-                lake: loc.url(),
-                s3: opts.clone(),
-                table: std::sync::OnceLock::new(),
-            }),
-        )?;
-        self.tables.push("sources".into());
-        Ok(())
-    }
-
-    fn register_lake(&mut self, lake: &Path, window: &TimeWindow) -> Result<()> {
-        let not_lake = |reason: &str| QueryError::Location {
-            location: lake.display().to_string(),
-            reason: reason.to_string(),
+    /// Registers a lake's tables, local or in S3 alike: the lake is opened and checked once
+    /// (reachable, and a lake: a dataset or `_trailhound/` folder below it, one listing), its
+    /// object store registered with DataFusion, each dataset a [`LakeTable`] (a dataset not
+    /// there yet is an empty table, not an unknown one), and `sources` over its manifest.
+    fn register_lake(&mut self, at: &Locator, s3: &S3Options, window: &TimeWindow) -> Result<()> {
+        let failed = |reason: String| QueryError::Location {
+            location: at.to_string(),
+            reason,
         };
-        let meta = std::fs::metadata(lake).map_err(|e| not_lake(&e.to_string()))?;
-        if !meta.is_dir() {
-            return Err(not_lake("not a folder"));
-        }
-        let is_lake = lake.join("_trailhound").is_dir()
-            || DATASETS.iter().any(|(_, d)| lake.join(d).is_dir());
-        if !is_lake {
-            return Err(not_lake(
-                "not a trailhound lake (no cloudtrail/ or _trailhound/ inside); make one with `trailhound convert SRC DEST`",
-            ));
-        }
-        let root = std::fs::canonicalize(lake).map_err(|e| not_lake(&e.to_string()))?;
-        for (table, dataset) in DATASETS {
-            let dir = root.join(dataset);
-            let provider: Arc<dyn TableProvider> = if dir.is_dir() {
-                let url = format!("file://{}/", dir.display());
-                Arc::new(LakeTable::new(&url)?)
+        let loc = open_lake_location(at, s3)?;
+        let (_, dirs) = block_on(loc.list_dir("")).map_err(|e| match e {
+            trailhound_store::Error::Store { reason, .. } => failed(reason),
+            other => failed(other.to_string()),
+        })?;
+        let dirs: Vec<&str> = dirs.iter().map(|d| d.trim_end_matches('/')).collect();
+        if !dirs.iter().any(|d| marks_lake(d)) {
+            let hint = if loc.is_s3() {
+                " and copy it there"
             } else {
-                // An empty dataset is an empty table, not an unknown one.
+                ""
+            };
+            return Err(failed(format!(
+                "not a trailhound lake (no cloudtrail/ or _trailhound/ inside); make one with `trailhound convert SRC DEST`{hint}"
+            )));
+        }
+        // DataFusion reaches the files by URL: `file:///abs/lake/…` (served in place by
+        // `InlineLocalFs`) or `s3://bucket/prefix/…` (served by this lake's own store).
+        let root_url = match loc.local_root() {
+            Some(root) => {
+                let root = std::fs::canonicalize(root).map_err(|e| failed(e.to_string()))?;
+                format!("file://{}", root.display())
+            }
+            None => {
+                let (store, prefix) = loc.store();
+                let Locator::S3(s3loc) = at else {
+                    return Err(failed("not an S3 location".into()));
+                };
+                let bucket_url = url::Url::parse(&format!("s3://{}", s3loc.bucket))
+                    .map_err(|e| failed(e.to_string()))?;
+                self.ctx
+                    .runtime_env()
+                    .register_object_store(&bucket_url, store);
+                if prefix.as_ref().is_empty() {
+                    format!("s3://{}", s3loc.bucket)
+                } else {
+                    format!("s3://{}/{}", s3loc.bucket, prefix.as_ref())
+                }
+            }
+        };
+        for dataset in Dataset::ALL {
+            let provider: Arc<dyn TableProvider> = if dirs.contains(&dataset.dir()) {
+                Arc::new(LakeTable::new(&format!("{root_url}/{}/", dataset.dir()))?)
+            } else {
                 Arc::new(MemTable::try_new(table_schema(), vec![vec![]])?)
             };
-            self.register(table, provider, window)?;
+            self.register(dataset.dir(), provider, window)?;
         }
         // Read when a query uses it: a large manifest is megabytes of JSON that other queries
         // should not pay for at start-up.
         self.ctx.register_table(
             "sources",
             Arc::new(LazySources {
-                lake: root.to_string_lossy().into_owned(),
-                s3: Default::default(),
+                lake: loc,
                 table: std::sync::OnceLock::new(),
             }),
         )?;
@@ -273,36 +249,6 @@ impl Engine {
             out.push(self.ctx.execute_logical_plan(plan).await?);
         }
         Ok(out)
-    }
-
-    /// For a lake in S3, checks that it is reachable and is a lake (a `cloudtrail/` or
-    /// `_trailhound/` folder under the prefix): one listing, so that a wrong URL, missing
-    /// credentials or an unreachable endpoint are said once, before any query.
-    pub async fn check_location(&self) -> Result<()> {
-        let Some((store, loc)) = &self.s3_lake else {
-            return Ok(());
-        };
-        let prefix = object_store::path::Path::from(loc.prefix.as_str());
-        let listing = store
-            .list_with_delimiter(Some(&prefix))
-            .await
-            .map_err(|e| QueryError::Location {
-                location: loc.url(),
-                reason: trailhound_convert::store::describe(&e),
-            })?;
-        let is_lake = listing.common_prefixes.iter().any(|p| {
-            matches!(
-                p.filename(),
-                Some("cloudtrail" | "insights" | "_trailhound")
-            )
-        });
-        if !is_lake {
-            return Err(QueryError::Location {
-                location: loc.url(),
-                reason: "not a trailhound lake (no cloudtrail/ or _trailhound/ inside); make one with `trailhound convert SRC DEST` and copy it there".into(),
-            });
-        }
-        Ok(())
     }
 
     /// Runs one statement with its `$name` placeholders bound to typed values (saved queries).
@@ -336,6 +282,20 @@ impl Engine {
     }
 }
 
+/// Opens the lake's folder to read it: errors name the lake as the user gave it.
+fn open_lake_location(at: &Locator, s3: &S3Options) -> Result<Location> {
+    at.open(s3, false).map_err(|e| QueryError::Location {
+        location: at.to_string(),
+        reason: match e {
+            trailhound_store::Error::Invalid(m) => m
+                .strip_prefix(&format!("{at}: "))
+                .map(str::to_string)
+                .unwrap_or(m),
+            other => other.to_string(),
+        },
+    })
+}
+
 fn time_literal(micros: i64) -> ScalarValue {
     ScalarValue::TimestampMicrosecond(Some(micros), Some("UTC".into()))
 }
@@ -345,9 +305,7 @@ fn time_literal(micros: i64) -> ScalarValue {
 /// `cloudtrail._source` on `key`.
 #[derive(Debug)]
 struct LazySources {
-    /// The lake: a local path or `s3://…`.
-    lake: String,
-    s3: trailhound_convert::store::S3Options,
+    lake: Location,
     table: std::sync::OnceLock<std::result::Result<Arc<MemTable>, String>>,
 }
 
@@ -369,7 +327,7 @@ impl TableProvider for LazySources {
         let table = self
             .table
             .get_or_init(|| {
-                sources_table(&self.lake, &self.s3)
+                sources_table(&self.lake)
                     .map(Arc::new)
                     .map_err(|e| e.to_string())
             })
@@ -395,16 +353,15 @@ fn sources_schema() -> SchemaRef {
     ]))
 }
 
-fn sources_table(lake: &str, s3: &trailhound_convert::store::S3Options) -> Result<MemTable> {
+fn sources_table(loc: &Location) -> Result<MemTable> {
     use datafusion::arrow::array::{ArrayRef, StringArray, UInt64Array};
     use trailhound_convert::manifest::SourceStatus;
     let failed = |e: trailhound_convert::Error| QueryError::Location {
-        location: lake.to_string(),
+        location: loc.display().to_string(),
         reason: e.to_string(),
     };
     // A Hive dataset written by another tool has no manifest: no sources, still queryable.
-    let loc = trailhound_convert::location::Location::parse(lake, s3, false).map_err(failed)?;
-    let lake = trailhound_convert::Lake::try_open_at(loc).map_err(failed)?;
+    let lake = trailhound_convert::Lake::try_open_at(loc.clone()).map_err(failed)?;
     let s: Vec<_> = lake
         .iter()
         .flat_map(|l| l.state().sources.values())

@@ -46,7 +46,7 @@ pub fn describe(e: &DataFusionError) -> String {
         DataFusionError::External(e) => e.to_string(),
         DataFusionError::ArrowError(e, _) => e.to_string(),
         DataFusionError::ParquetError(e) => e.to_string(),
-        DataFusionError::ObjectStore(e) => trailhound_convert::store::describe(e),
+        DataFusionError::ObjectStore(e) => trailhound_store::s3::describe(e),
         other => other.to_string(),
     };
     let msg = tidy(&msg);

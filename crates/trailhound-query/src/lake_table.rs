@@ -16,10 +16,9 @@ use datafusion::datasource::listing::{
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 
-use crate::prune::time_bounds;
+use crate::prune::{date_filters, time_bounds};
 
-/// The partition columns of a lake dataset, in folder order.
-pub const PARTITION_COLUMNS: [&str; 3] = ["account", "region", "date"];
+pub use trailhound_model::lake::PARTITION_COLUMNS;
 
 /// The schema of a lake table: the record columns, then the partition columns.
 pub fn table_schema() -> SchemaRef {
@@ -96,7 +95,7 @@ impl TableProvider for LakeTable {
         args: ScanArgs<'a>,
     ) -> Result<ScanResult> {
         let mut filters = args.filters().unwrap_or(&[]).to_vec();
-        filters.extend(time_bounds(&filters).date_filters());
+        filters.extend(date_filters(&time_bounds(&filters)));
         let args = ScanArgs::default()
             .with_projection(args.projection())
             .with_filters(Some(&filters))

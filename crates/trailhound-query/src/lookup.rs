@@ -209,7 +209,10 @@ impl ScalarUDFImpl for ResourceMatch {
 
 /// Runs a lookup against the engine's `cloudtrail` table: newest events first.
 pub async fn lookup(engine: &Engine, l: &Lookup) -> Result<Vec<RecordBatch>> {
-    let mut df = engine.context().table("cloudtrail").await?;
+    let mut df = engine
+        .context()
+        .table(trailhound_model::lake::Dataset::Events.dir())
+        .await?;
     let mut cond = lit(true);
     for (k, v) in &l.attributes {
         cond = cond.and(condition(*k, v));

@@ -6,35 +6,20 @@ use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{Between, BinaryExpr, Expr, Operator};
 use datafusion::prelude::{col, lit};
 use trailhound_model::time::date_of;
+use trailhound_model::window::{parse_instant, TimeWindow};
 
-/// Bounds on `eventtime` implied by filters: `[from, until)` in microseconds.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct TimeBounds {
-    pub from: Option<i64>,
-    pub until: Option<i64>,
-}
-
-impl TimeBounds {
-    fn raise_from(&mut self, t: i64) {
-        self.from = Some(self.from.map_or(t, |f| f.max(t)));
+/// Filters on the `date` partition column equivalent to a window on `eventtime`. `unknown`
+/// sorts after every date, so a lower bound keeps it (cheap) and an upper bound drops it (its
+/// rows have no `eventtime`, so no time predicate can hold for them).
+pub fn date_filters(window: &TimeWindow) -> Vec<Expr> {
+    let mut v = Vec::new();
+    if let Some(f) = window.from {
+        v.push(col("date").gt_eq(lit(date_of(f))));
     }
-    fn lower_until(&mut self, t: i64) {
-        self.until = Some(self.until.map_or(t, |u| u.min(t)));
+    if let Some(u) = window.until {
+        v.push(col("date").lt_eq(lit(date_of(u.saturating_sub(1)))));
     }
-
-    /// Filters on the `date` partition column equivalent to these bounds. `unknown` sorts after
-    /// every date, so a lower bound keeps it (cheap) and an upper bound drops it (its rows have
-    /// no `eventtime`, so no time predicate can hold for them).
-    pub fn date_filters(&self) -> Vec<Expr> {
-        let mut v = Vec::new();
-        if let Some(f) = self.from {
-            v.push(col("date").gt_eq(lit(date_of(f))));
-        }
-        if let Some(u) = self.until {
-            v.push(col("date").lt_eq(lit(date_of(u.saturating_sub(1)))));
-        }
-        v
-    }
+    v
 }
 
 /// Splits `a AND b AND …` into its terms.
@@ -72,7 +57,7 @@ fn micros(e: &Expr) -> Option<i64> {
         ScalarValue::TimestampNanosecond(Some(t), _) => Some(t.div_euclid(1_000)),
         ScalarValue::Utf8(Some(s))
         | ScalarValue::LargeUtf8(Some(s))
-        | ScalarValue::Utf8View(Some(s)) => trailhound_convert::window::parse_instant(s).ok(),
+        | ScalarValue::Utf8View(Some(s)) => parse_instant(s).ok(),
         _ => None,
     }
 }
@@ -90,9 +75,9 @@ fn string_lit(e: &Expr) -> Option<String> {
     }
 }
 
-/// The `eventtime` bounds all of `filters` imply together.
-pub fn time_bounds(filters: &[Expr]) -> TimeBounds {
-    let mut b = TimeBounds::default();
+/// The window on `eventtime` all of `filters` imply together.
+pub fn time_bounds(filters: &[Expr]) -> TimeWindow {
+    let mut b = TimeWindow::default();
     let mut terms = Vec::new();
     for f in filters {
         conjuncts(f, &mut terms);
@@ -178,7 +163,7 @@ mod tests {
 
     fn ts(s: &str) -> Expr {
         lit(ScalarValue::TimestampMicrosecond(
-            Some(trailhound_convert::window::parse_instant(s).unwrap()),
+            Some(parse_instant(s).unwrap()),
             Some("UTC".into()),
         ))
     }
@@ -191,18 +176,16 @@ mod tests {
             col("eventname").eq(lit("x")),
         ];
         let b = time_bounds(&f);
-        let d = b.date_filters();
+        let d = date_filters(&b);
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].to_string(), r#"date >= Utf8("2024-08-01")"#);
         assert_eq!(d[1].to_string(), r#"date <= Utf8("2024-08-02")"#);
         let b = time_bounds(&[col("eventtime").lt_eq(ts("2024-08-03"))]);
         assert_eq!(
-            b.date_filters()[0].to_string(),
+            date_filters(&b)[0].to_string(),
             r#"date <= Utf8("2024-08-03")"#
         );
-        assert!(time_bounds(&[col("eventname").gt(lit("a"))])
-            .date_filters()
-            .is_empty());
+        assert!(date_filters(&time_bounds(&[col("eventname").gt(lit("a"))])).is_empty());
     }
 
     #[test]

@@ -16,12 +16,11 @@ use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
-use trailhound_convert::source::{Source, SourceObject};
-use trailhound_convert::store::S3Options;
-use trailhound_convert::{SourceFilter, TimeWindow};
 use trailhound_model::decode::Projection;
+use trailhound_model::lake::partition_of;
 use trailhound_model::layout::{parse_key, LogKind};
 use trailhound_model::schema::{AWS_REGION, EVENT_TIME, RECIPIENT_ACCOUNT_ID, RECORD};
+use trailhound_store::{inflate, Locator, S3Options, Source, SourceFilter, SourceObject};
 
 use crate::lake_table::table_schema;
 use crate::prune::{allowed_values, time_bounds};
@@ -34,8 +33,8 @@ pub struct RawTable {
 }
 
 impl RawTable {
-    /// A local folder or file, or `s3://bucket/prefix`.
-    pub fn new(root: &str, s3: &S3Options) -> Result<Self> {
+    /// A local folder or file, or an S3 prefix.
+    pub fn new(root: &Locator, s3: &S3Options) -> Result<Self> {
         let src = Source::open(root, s3)
             .map_err(|e| DataFusionError::Plan(format!("--raw {root}: {e}")))?;
         Ok(Self {
@@ -67,14 +66,10 @@ impl TableProvider for RawTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let bounds = time_bounds(filters);
         let filter = SourceFilter {
             accounts: allowed_values(filters, "account").unwrap_or_default(),
             regions: allowed_values(filters, "region").unwrap_or_default(),
-            window: TimeWindow {
-                from: bounds.from,
-                until: bounds.until,
-            },
+            window: time_bounds(filters),
         };
         let src = self.src.clone();
         let listing = tokio::task::spawn_blocking(move || src.list(&filter, &BTreeMap::new()))
@@ -194,7 +189,7 @@ fn read_object(
         .location()
         .get(&o.key)
         .map_err(|e| DataFusionError::Execution(e.to_string()))?;
-    let json = trailhound_convert::inflate(&o.key, &bytes, buf).map_err(fail)?;
+    let json = inflate(&o.key, &bytes, buf).map_err(fail)?;
     let batch = trailhound_model::decode_log_projected(json, &o.key, projection).map_err(|e| {
         fail(format!(
             "{e} (convert the folder to quarantine such files and read the rest)"
@@ -213,7 +208,7 @@ fn read_object(
         Vec::with_capacity(n),
     );
     for row in 0..n {
-        let (a, r, d) = trailhound_convert::partition_of(
+        let (a, r, d) = partition_of(
             info.as_ref(),
             accounts.is_valid(row).then(|| accounts.value(row)),
             regions.is_valid(row).then(|| regions.value(row)),

@@ -14,5 +14,5 @@ pub enum Error {
     #[error("public keys file {}: {reason}", path.display())]
     Keys { path: PathBuf, reason: String },
     #[error(transparent)]
-    Listing(#[from] trailhound_convert::Error),
+    Listing(#[from] trailhound_store::Error),
 }

@@ -13,4 +13,4 @@ pub mod verify;
 pub use error::{Error, Result};
 pub use keys::PublicKeys;
 pub use report::{Finding, Report};
-pub use verify::{verify, verify_at, VerifyOptions};
+pub use verify::{status_by_source, verify, verify_at, VerifyOptions};

@@ -4,19 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-/// The state of one log file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogStatus {
-    /// Its SHA-256 matches the digest's.
-    Valid,
-    /// Its SHA-256 differs: edited after delivery.
-    Modified,
-    /// A digest names it but it is not in the archive.
-    Missing,
-    /// In the archive, inside the time digests cover, but named by no digest.
-    NotCovered,
-}
+pub use trailhound_model::integrity::LogStatus;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LogResult {

@@ -6,11 +6,9 @@ use std::path::Path;
 
 use rsa::Pkcs1v15Sign;
 use sha2::{Digest as _, Sha256};
-use trailhound_convert::source::{Source, SourceObject};
-use trailhound_convert::store::S3Options;
-use trailhound_convert::window::parse_instant;
-use trailhound_convert::{SourceFilter, TimeWindow};
 use trailhound_model::layout::{parse_key, LogKind};
+use trailhound_model::window::{parse_instant, TimeWindow};
+use trailhound_store::{inflate, Locator, S3Options, Source, SourceFilter, SourceObject};
 
 use crate::digest::{hex_decode, logs_key, sha256_hex, DigestFile};
 use crate::error::Result;
@@ -31,11 +29,11 @@ struct LoadedDigest {
     end: i64,
 }
 
-/// The object's JSON, decompressed by the converter's own `inflate`.
+/// The object's JSON, decompressed by the same `inflate` the converter uses.
 fn read_uncompressed(src: &Source, o: &SourceObject) -> Result<Vec<u8>, String> {
     let bytes = src.location().get(&o.key).map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
-    Ok(trailhound_convert::inflate(&o.key, &bytes, &mut buf)?.to_vec())
+    Ok(inflate(&o.key, &bytes, &mut buf)?.to_vec())
 }
 
 /// The delivery time in a log file's name (`…_20240801T1205Z_…`), in microseconds.
@@ -57,8 +55,35 @@ fn delivered_at(key: &str) -> Option<i64> {
 
 /// Verifies the trail archive below the local folder `root`.
 pub fn verify(root: &Path, keys: &PublicKeys, opts: &VerifyOptions) -> Result<Report> {
-    let src = Source::open(&root.to_string_lossy(), &S3Options::default())?;
+    let src = Source::open(&Locator::from(root), &S3Options::default())?;
     verify_at(&src, keys, opts)
+}
+
+/// The digest validation result of every source object `filter` admits, by its key below
+/// `src` (what `convert --verify` records in the manifest), with the report it comes from.
+/// Objects no digest names are [`LogStatus::NotCovered`]; files a digest names but the archive
+/// lacks are no source objects and have no entry.
+pub fn status_by_source(
+    src: &Source,
+    keys: &PublicKeys,
+    filter: &SourceFilter,
+) -> Result<(HashMap<String, LogStatus>, Report)> {
+    let report = verify_at(src, keys, &VerifyOptions::default())?;
+    let by_logs_key: HashMap<&str, LogStatus> = report
+        .logs
+        .iter()
+        .map(|l| (l.key.as_str(), l.status))
+        .collect();
+    let mut out = HashMap::new();
+    for o in src.list(filter, &BTreeMap::new())?.objects {
+        let status = match by_logs_key.get(logs_key(&o.key)) {
+            Some(LogStatus::Missing) => continue,
+            Some(s) => *s,
+            None => LogStatus::NotCovered,
+        };
+        out.insert(o.key, status);
+    }
+    Ok((out, report))
 }
 
 /// Verifies the trail archive of `src` (a local folder or `s3://bucket/prefix`).

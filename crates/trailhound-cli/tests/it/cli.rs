@@ -196,8 +196,16 @@ fn a_conversion_killed_at_any_point_and_rerun_has_every_event_once() {
     };
     trailhound_synth::generate(src.path(), &opts).unwrap();
     let dest = tempfile::tempdir().unwrap();
-    // Small checkpoints, so kills land before, during and after commits.
+    // Small checkpoints, so kills land before, during and after commits. Each run is killed a
+    // little after its first commit shows (or after 150-300 ms when none does): on a loaded
+    // machine a fixed delay alone can kill every run before it commits anything.
+    let commits_now = || {
+        std::fs::read_dir(dest.path().join("_trailhound/log"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
     for delay_ms in [150u64, 300, 200, 250] {
+        let before = commits_now();
         let mut child = bin()
             .args(["convert", "-q", "--checkpoint", "300K", "-j", "2"])
             .arg(src.path())
@@ -206,7 +214,15 @@ fn a_conversion_killed_at_any_point_and_rerun_has_every_event_once() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        let started = std::time::Instant::now();
         std::thread::sleep(Duration::from_millis(delay_ms));
+        while commits_now() == before && started.elapsed() < Duration::from_secs(20) {
+            if child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(delay_ms / 10));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
     }

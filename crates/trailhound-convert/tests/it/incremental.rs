@@ -71,11 +71,11 @@ fn a_windowed_run_does_not_hide_earlier_days_from_the_next_run() {
     let src = tempfile::tempdir().unwrap();
     let dest = tempfile::tempdir().unwrap();
     let all = synth(src.path(), 3, 900, 19_900); // three delivery days
-    let late = trailhound_convert::window::parse_instant("2024-06-28").unwrap(); // day 19_900 + 2
+    let late = trailhound_model::window::parse_instant("2024-06-28").unwrap(); // day 19_900 + 2
     let opts = |from: Option<i64>| ConvertOptions {
         threads: 2,
-        filter: trailhound_convert::SourceFilter {
-            window: trailhound_convert::TimeWindow { from, until: None },
+        filter: trailhound_store::SourceFilter {
+            window: trailhound_model::TimeWindow { from, until: None },
             ..Default::default()
         },
         ..Default::default()
@@ -94,8 +94,8 @@ fn a_window_past_the_last_listed_day_does_not_skip_the_days_between() {
     let dest = tempfile::tempdir().unwrap();
     let opts = |from: Option<i64>| ConvertOptions {
         threads: 2,
-        filter: trailhound_convert::SourceFilter {
-            window: trailhound_convert::TimeWindow { from, until: None },
+        filter: trailhound_store::SourceFilter {
+            window: trailhound_model::TimeWindow { from, until: None },
             ..Default::default()
         },
         ..Default::default()
@@ -104,7 +104,7 @@ fn a_window_past_the_last_listed_day_does_not_skip_the_days_between() {
     run(src.path(), dest.path());
     synth(src.path(), 6, 300, 19_905); // a gap the next run's window skips
     synth(src.path(), 7, 300, 19_910);
-    let day_19_910 = trailhound_convert::window::parse_instant("2024-07-06").unwrap();
+    let day_19_910 = trailhound_model::window::parse_instant("2024-07-06").unwrap();
     run_with(src.path(), dest.path(), &opts(Some(day_19_910)));
     // Unbounded again: the days the window skipped are still listed.
     run_with(src.path(), dest.path(), &opts(None));
@@ -172,10 +172,10 @@ fn filters_prune_the_listing() {
     let dest = tempfile::tempdir().unwrap();
     synth(src.path(), 4, 3000, 19_935);
     let opts = ConvertOptions {
-        filter: trailhound_convert::SourceFilter {
+        filter: trailhound_store::SourceFilter {
             accounts: vec!["111122223333".into()],
             regions: vec!["eu-west-1".into()],
-            window: trailhound_convert::TimeWindow {
+            window: trailhound_model::TimeWindow {
                 from: Some(19_936 * 86_400_000_000),
                 until: Some(19_937 * 86_400_000_000),
             },

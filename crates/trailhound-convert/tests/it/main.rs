@@ -33,7 +33,7 @@ pub fn run_with(src: &Path, dest: &Path, opts: &ConvertOptions) -> ConvertSummar
 pub fn lake_events(dest: &Path, dataset: &str) -> Vec<Value> {
     let lake = Lake::open(dest).unwrap();
     let filter = LakeFilter {
-        dataset: Some(dataset.into()),
+        dataset: trailhound_model::lake::Dataset::from_dir(dataset),
         ..Default::default()
     };
     let mut out = Vec::new();

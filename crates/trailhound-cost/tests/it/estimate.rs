@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use trailhound_convert::{convert, ConvertOptions, NoProgress, TimeWindow};
+use trailhound_convert::{convert, ConvertOptions, NoProgress};
 use trailhound_cost::{Estimate, Lifecycle, ManagementCopy, Options, Pricing, Selectors};
+use trailhound_model::TimeWindow;
 use trailhound_query::{Engine, EngineOptions};
 
 const GB: f64 = 1073741824.0;
@@ -59,8 +60,7 @@ fn options(pricing: &Pricing) -> Options {
         cloudwatch_retention_days: None,
         lifecycle: Lifecycle::parse(Lifecycle::DEFAULT, pricing).unwrap(),
         top: 5,
-        window_from: None,
-        window_until: None,
+        window: TimeWindow::default(),
     }
 }
 
@@ -68,15 +68,12 @@ fn run(lake: &Path, pricing: &Pricing, opts: &Options) -> Estimate {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let engine = Engine::new(&EngineOptions {
-            lake: Some(lake.to_path_buf()),
-            window: TimeWindow {
-                from: opts.window_from,
-                until: opts.window_until,
-            },
+            lake: Some(lake.to_path_buf().into()),
+            window: opts.window,
             ..Default::default()
         })
         .unwrap();
-        trailhound_cost::run(&engine, lake, &sets(), pricing, opts)
+        trailhound_cost::run(&engine, &sets(), pricing, opts)
             .await
             .unwrap()
     })
@@ -93,7 +90,7 @@ fn sql_sum(lake: &Path, filter: &str) -> f64 {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let engine = Engine::new(&EngineOptions {
-            lake: Some(lake.to_path_buf()),
+            lake: Some(lake.to_path_buf().into()),
             ..Default::default()
         })
         .unwrap();
@@ -293,8 +290,8 @@ fn lifecycle_specs() {
 fn window_sets_the_period() {
     let pricing = Pricing::builtin().unwrap();
     let mut opts = options(&pricing);
-    opts.window_from = trailhound_convert::window::parse_instant("2024-08-01").ok();
-    opts.window_until = trailhound_convert::window::parse_instant("2024-08-03").ok();
+    opts.window.from = trailhound_model::window::parse_instant("2024-08-01").ok();
+    opts.window.until = trailhound_model::window::parse_instant("2024-08-03").ok();
     let est = run(sample_lake(), &pricing, &opts);
     assert_eq!(est.period.days, 2.0);
     let s = &est.scenarios[0];

@@ -72,8 +72,8 @@ async fn newest_first_and_bounded() {
     let l = Lookup {
         attributes: vec![parse_attribute("AttributeKey=EventName,AttributeValue=Decrypt").unwrap()],
         max_results: Some(3),
-        start: Some(trailhound_convert::window::parse_instant("2024-08-02").unwrap()),
-        end: Some(trailhound_convert::window::parse_instant("2024-08-03").unwrap()),
+        start: Some(trailhound_model::window::parse_instant("2024-08-02").unwrap()),
+        end: Some(trailhound_model::window::parse_instant("2024-08-03").unwrap()),
     };
     let r = to_aws_events(&lookup(&e, &l).await.unwrap()).unwrap();
     assert_eq!(r.events.len(), 3);

@@ -41,7 +41,7 @@ pub fn real_lake() -> &'static Path {
 
 pub fn engine(lake: &Path) -> Engine {
     Engine::new(&EngineOptions {
-        lake: Some(lake.to_path_buf()),
+        lake: Some(lake.to_path_buf().into()),
         ..Default::default()
     })
     .unwrap()

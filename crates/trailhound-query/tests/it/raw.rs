@@ -6,8 +6,8 @@ use crate::{sample_lake, sample_trail, scalar};
 
 fn both() -> Engine {
     Engine::new(&EngineOptions {
-        lake: Some(sample_lake().to_path_buf()),
-        raw: Some(sample_trail()),
+        lake: Some(sample_lake().to_path_buf().into()),
+        raw: Some(sample_trail().into()),
         ..Default::default()
     })
     .unwrap()
@@ -38,8 +38,8 @@ async fn raw_and_lake_agree() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn raw_real_corpus_decodes_like_convert() {
     let e = Engine::new(&EngineOptions {
-        lake: Some(crate::real_lake().to_path_buf()),
-        raw: Some(trailhound_synth::real_logs_dir()),
+        lake: Some(crate::real_lake().to_path_buf().into()),
+        raw: Some(trailhound_synth::real_logs_dir().into()),
         ..Default::default()
     })
     .unwrap();
@@ -66,7 +66,7 @@ async fn a_broken_log_is_named() {
     std::fs::create_dir_all(&d).unwrap();
     std::fs::write(d.join("broken.json.gz"), b"\x1f\x8b\x08\x00garbage").unwrap();
     let e = Engine::new(&EngineOptions {
-        raw: Some(dir.path().to_path_buf()),
+        raw: Some(dir.path().to_path_buf().into()),
         ..Default::default()
     })
     .unwrap();

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::{Array, AsArray};
-use trailhound_convert::window::parse_instant;
+use trailhound_model::window::parse_instant;
 use trailhound_query::catalog::{Catalog, SavedQuery};
 use trailhound_query::output::{write_text, Format, TableStyle};
 use trailhound_query::QueryOutput;

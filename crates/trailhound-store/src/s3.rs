@@ -53,11 +53,6 @@ impl S3Location {
     }
 }
 
-/// Whether a path argument names an S3 location.
-pub fn is_s3(s: &std::path::Path) -> bool {
-    s.to_str().is_some_and(|s| s.starts_with("s3://"))
-}
-
 /// How to reach S3; unset fields come from the environment and the profile.
 #[derive(Debug, Clone, Default)]
 pub struct S3Options {

@@ -1,5 +1,6 @@
 //! A folder that is either on local disk or at `s3://bucket/prefix`, reached through one
-//! object_store interface, so the converter, the lake and export have one code path for both.
+//! object_store interface, so the converter, the lake, export, verify, cost and the query
+//! engine's manifest and raw-log tables have one code path for both.
 //!
 //! The converter is synchronous (worker threads): these methods block on a shared I/O runtime,
 //! also when called from inside another tokio runtime (the query engine's), where they step out
@@ -18,7 +19,8 @@ use object_store::path::Path as ObjPath;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 use crate::error::{Error, Result};
-use crate::store::{describe, s3_store, S3Location, S3Options};
+use crate::locator::Locator;
+use crate::s3::{describe, s3_store, S3Location, S3Options};
 
 /// The runtime the synchronous callers block on.
 pub fn runtime() -> &'static tokio::runtime::Runtime {
@@ -74,25 +76,22 @@ pub struct Location {
 }
 
 impl Location {
-    /// `s3://bucket/prefix` or a local folder. A local folder is created when `create` is set,
-    /// and must exist otherwise.
+    /// `s3://bucket/prefix` or a local folder (see [`Locator::parse`]). A local folder is
+    /// created when `create` is set, and must exist otherwise.
     pub fn parse(s: &str, s3: &S3Options, create: bool) -> Result<Location> {
-        if let Some(loc) = S3Location::parse(s) {
-            let store = s3_store(&loc, s3).map_err(|e| Error::Invalid(e.to_string()))?;
-            return Ok(Location {
-                store,
-                prefix: ObjPath::from(loc.prefix.as_str()),
-                local: None,
-                display: loc.url(),
-                requests: Arc::default(),
-            });
-        }
-        if s.starts_with("s3:") || s.contains("://") {
-            return Err(Error::Invalid(format!(
-                "{s}: not a local path nor s3://bucket/prefix"
-            )));
-        }
-        Self::local(Path::new(s), create)
+        Locator::parse(s)?.open(s3, create)
+    }
+
+    /// The prefix `loc` of an S3 bucket.
+    pub fn s3(loc: &S3Location, s3: &S3Options) -> Result<Location> {
+        let store = s3_store(loc, s3).map_err(|e| Error::Invalid(e.to_string()))?;
+        Ok(Location {
+            store,
+            prefix: ObjPath::from(loc.prefix.as_str()),
+            local: None,
+            display: loc.url(),
+            requests: Arc::default(),
+        })
     }
 
     /// A local folder.
@@ -103,10 +102,12 @@ impl Location {
                 source: e,
             })?;
         } else if !path.is_dir() {
-            return Err(Error::Invalid(format!(
-                "{}: no such folder",
-                path.display()
-            )));
+            let why = if path.exists() {
+                "not a folder"
+            } else {
+                "no such folder"
+            };
+            return Err(Error::Invalid(format!("{}: {why}", path.display())));
         }
         let fs = LocalFileSystem::new_with_prefix(path)
             .map_err(|e| Error::Invalid(format!("{}: {}", path.display(), describe(&e))))?;
@@ -119,9 +120,20 @@ impl Location {
         })
     }
 
-    /// Whether `s` names an S3 location.
-    pub fn is_s3(s: &str) -> bool {
-        s.starts_with("s3://")
+    /// Whether this is a prefix in S3.
+    pub fn is_s3(&self) -> bool {
+        self.local.is_none()
+    }
+
+    /// The object store and the prefix of this folder in it (for engines that register the
+    /// store themselves).
+    pub fn store(&self) -> (Arc<dyn ObjectStore>, &ObjPath) {
+        (self.store.clone(), &self.prefix)
+    }
+
+    /// How this folder is shown to users: its path or `s3://` URL.
+    pub fn display(&self) -> &str {
+        &self.display
     }
 
     /// Whether this location lies inside `other` (or is it).
@@ -194,7 +206,7 @@ impl Location {
         }
     }
 
-    pub(crate) fn entry(&self, meta: &ObjectMeta) -> Entry {
+    pub fn entry(&self, meta: &ObjectMeta) -> Entry {
         let version = if self.local.is_some() {
             format!(
                 "{}.{:09}",

@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 use futures::stream::{FuturesUnordered, StreamExt};
-use trailhound_model::time::{civil_from_days, days_from_civil};
+use trailhound_model::time::{civil_from_days, days_from_civil, DAY_MICROS};
+use trailhound_model::window::{parse_date, TimeWindow};
 
 use crate::error::{Error, Result};
 use crate::location::{block_on, Entry, Location};
-use crate::store::S3Options;
-use crate::window::{parse_date, TimeWindow};
+use crate::locator::Locator;
+use crate::s3::S3Options;
 
 /// One object to convert.
 #[derive(Debug, Clone)]
@@ -66,7 +67,7 @@ impl SourceFilter {
             if let Some(start) = parse_date(&format!("{y}-{m}-{d}")) {
                 // Events are delivered up to a day after they happen: a delivery day may hold
                 // events from the day before.
-                let day = 86_400_000_000;
+                let day = DAY_MICROS;
                 let from_ok = self.window.from.is_none_or(|f| start + day > f);
                 let until_ok = self.window.until.is_none_or(|u| start < u + day);
                 return from_ok && until_ok;
@@ -135,30 +136,32 @@ pub struct Listing {
 }
 
 impl Source {
-    /// A local folder or file, or `s3://bucket/prefix` (a prefix naming one log object is that
+    /// A local folder or file, or an S3 prefix (a prefix naming one log object is that
     /// object).
-    pub fn open(s: &str, s3: &S3Options) -> Result<Source> {
-        if Location::is_s3(s) {
-            let trimmed = s.trim_end_matches('/');
-            if is_log_key(trimmed) {
-                if let Some((parent, name)) = trimmed.rsplit_once('/') {
-                    if parent.len() > "s3://".len() {
-                        let loc = Location::parse(parent, s3, false)?;
-                        if loc.head(name)?.is_some() {
-                            return Ok(Source {
-                                loc,
-                                single: Some(name.to_string()),
-                            });
+    pub fn open(at: &Locator, s3: &S3Options) -> Result<Source> {
+        let path = match at {
+            Locator::S3(loc) => {
+                let url = loc.url();
+                if is_log_key(&url) {
+                    if let Some((parent, name)) = url.rsplit_once('/') {
+                        if parent.len() > "s3://".len() {
+                            let loc = Location::parse(parent, s3, false)?;
+                            if loc.head(name)?.is_some() {
+                                return Ok(Source {
+                                    loc,
+                                    single: Some(name.to_string()),
+                                });
+                            }
                         }
                     }
                 }
+                return Ok(Source {
+                    loc: at.open(s3, false)?,
+                    single: None,
+                });
             }
-            return Ok(Source {
-                loc: Location::parse(s, s3, false)?,
-                single: None,
-            });
-        }
-        let path = std::path::Path::new(s);
+            Locator::Local(path) => path.as_path(),
+        };
         let meta = std::fs::metadata(path).map_err(|e| Error::Io {
             path: path.to_path_buf(),
             source: e,
@@ -271,7 +274,7 @@ impl Source {
             let (objects, dirs) = self.loc.list_dir(&dir).await?;
             return Ok((objects, dirs, None));
         }
-        const DAY: i64 = 86_400_000_000;
+        const DAY: i64 = DAY_MICROS;
         let from_window = filter.window.from.map(|f| f.div_euclid(DAY) - 1);
         let from_resume = resume.get(&dir).and_then(|d| day_of_path(d)).map(|d| d - 1);
         let start = from_window.max(from_resume);
@@ -313,14 +316,14 @@ impl Source {
 
 /// Lists the log objects of the local folder or file `root`, sorted by key.
 pub fn list_sources(root: &std::path::Path, filter: &SourceFilter) -> Result<Vec<SourceObject>> {
-    let src = Source::open(&root.to_string_lossy(), &S3Options::default())?;
+    let src = Source::open(&Locator::from(root), &S3Options::default())?;
     Ok(src.list(filter, &BTreeMap::new())?.objects)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::window::parse_instant;
+    use trailhound_model::window::parse_instant;
 
     #[test]
     fn prunes_folders_by_account_region_and_date() {

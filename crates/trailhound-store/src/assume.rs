@@ -93,8 +93,8 @@ impl AssumeRoleProvider {
         }
         let field =
             |name: &str| tag(&text, name).ok_or_else(|| format!("STS answer without {name}"));
-        let expires =
-            crate::window::parse_instant(&field("Expiration")?).map_err(|e| e.to_string())?;
+        let expires = trailhound_model::window::parse_instant(&field("Expiration")?)
+            .map_err(|e| e.to_string())?;
         Ok((
             AwsCredential {
                 key_id: field("AccessKeyId")?,
@@ -112,7 +112,7 @@ impl CredentialProvider for AssumeRoleProvider {
 
     async fn get_credential(&self) -> object_store::Result<Arc<AwsCredential>> {
         let mut cache = self.cache.lock().await;
-        let now = crate::window::now_micros();
+        let now = trailhound_model::window::now_micros();
         if let Some((c, expires)) = cache.as_ref() {
             if *expires - now > 300_000_000 {
                 return Ok(c.clone());

@@ -1,8 +1,15 @@
-//! Time windows as users write them everywhere: `--since 7d`, `--from`, `--until`.
+//! Time windows as users write them everywhere (`--since 7d`, `--from`, `--until`), and the one
+//! type a window keeps from the command line down to partition pruning: the CLI parses it once,
+//! the listing of sources, the lake's manifest and the query engine's pruning all read it.
 
-use trailhound_model::time::{days_from_civil, parse_event_time};
+use crate::time::{days_from_civil, parse_event_time, DAY_MICROS};
 
-use crate::error::{Error, Result};
+/// A window, duration or instant that cannot be read: the message says what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct WindowError(String);
+
+type Result<T> = std::result::Result<T, WindowError>;
 
 /// A half-open time window `[from, until)` in microseconds since the epoch; either end open.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -20,7 +27,7 @@ impl TimeWindow {
         now_micros: i64,
     ) -> Result<Self> {
         if since.is_some() && from.is_some() {
-            return Err(Error::Invalid(
+            return Err(WindowError(
                 "--since and --from cannot be used together".into(),
             ));
         }
@@ -32,7 +39,7 @@ impl TimeWindow {
         let until = until.map(parse_instant).transpose()?;
         if let (Some(f), Some(u)) = (from, until) {
             if f >= u {
-                return Err(Error::Invalid(
+                return Err(WindowError(
                     "the time window is empty: --from/--since is not before --until".into(),
                 ));
             }
@@ -51,19 +58,41 @@ impl TimeWindow {
         let Some(start) = parse_date(date) else {
             return true;
         };
-        let end = start + 86_400_000_000;
+        let end = start + DAY_MICROS;
         self.from.is_none_or(|f| end > f) && self.until.is_none_or(|u| start < u)
     }
 
     pub fn is_unbounded(&self) -> bool {
         self.from.is_none() && self.until.is_none()
     }
+
+    /// Narrows the window to start no earlier than `t`.
+    pub fn raise_from(&mut self, t: i64) {
+        self.from = Some(self.from.map_or(t, |f| f.max(t)));
+    }
+
+    /// Narrows the window to end no later than `t`.
+    pub fn lower_until(&mut self, t: i64) {
+        self.until = Some(self.until.map_or(t, |u| u.min(t)));
+    }
+
+    /// The part of the window both windows share.
+    pub fn intersect(&self, other: &TimeWindow) -> TimeWindow {
+        let mut w = *self;
+        if let Some(f) = other.from {
+            w.raise_from(f);
+        }
+        if let Some(u) = other.until {
+            w.lower_until(u);
+        }
+        w
+    }
 }
 
 /// `30m`, `12h`, `7d`, `2w` as microseconds.
 pub fn parse_duration(s: &str) -> Result<i64> {
     let bad = || {
-        Error::Invalid(format!(
+        WindowError(format!(
             "cannot read the duration {s:?}: use a number and a unit, like 30m, 12h, 7d or 2w"
         ))
     };
@@ -95,7 +124,7 @@ pub fn parse_instant(s: &str) -> Result<i64> {
         format!("{}Z", s.replacen(' ', "T", 1))
     };
     parse_event_time(&iso).ok_or_else(|| {
-        Error::Invalid(format!("cannot read the time {s:?}: use 2024-07-30, 2024-07-30T21:00:00Z or '2024-07-30 21:00:00'"))
+        WindowError(format!("cannot read the time {s:?}: use 2024-07-30, 2024-07-30T21:00:00Z or '2024-07-30 21:00:00'"))
     })
 }
 
@@ -111,7 +140,7 @@ pub fn parse_date(s: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    Some(days_from_civil(y, m, d) * 86_400_000_000)
+    Some(days_from_civil(y, m, d) * DAY_MICROS)
 }
 
 /// Now, in microseconds since the epoch.
@@ -128,7 +157,7 @@ mod tests {
 
     #[test]
     fn windows() {
-        let day = 86_400_000_000;
+        let day = DAY_MICROS;
         let w = TimeWindow::from_args(Some("2d"), None, None, 10 * day).unwrap();
         assert_eq!(w.from, Some(8 * day));
         assert!(

@@ -1,0 +1,115 @@
+//! What subcommands share, each resolved once from the arguments where they enter: the lake
+//! (argument, `--lake`, `TRAILHOUND_LAKE` or the config file, parsed into a [`Locator`]), the
+//! time window, the runtime and the query engine. Subcommand modules import from here and from
+//! `printer`/`output`, never from each other.
+
+use anyhow::{bail, Context, Result};
+use trailhound_convert::{Lake, LakeFilter};
+use trailhound_model::lake::Dataset;
+use trailhound_model::window::{now_micros, TimeWindow};
+use trailhound_query::{Engine, EngineOptions};
+use trailhound_store::{Locator, S3Options};
+
+use crate::args::{EngineArgs, LakeArg, ScopeArgs, WindowArgs};
+use crate::printer::Printer;
+
+/// `--since`/`--from`/`--until` as one window (now is read once, here).
+pub fn window(w: &WindowArgs) -> Result<TimeWindow> {
+    Ok(TimeWindow::from_args(
+        w.since.as_deref(),
+        w.from.as_deref(),
+        w.until.as_deref(),
+        now_micros(),
+    )?)
+}
+
+/// A folder or `s3://` URL the user typed, parsed once.
+pub fn locator(s: &str) -> Result<Locator> {
+    Ok(Locator::parse(s)?)
+}
+
+/// The lake if one is named: the positional argument, else `--lake` / `TRAILHOUND_LAKE`, else
+/// the config file.
+pub fn lake_opt(positional: Option<String>, flag: LakeArg) -> Result<Option<Locator>> {
+    match positional.or(flag.lake).or(crate::config::load()?.lake) {
+        Some(s) => Ok(Some(locator(&s)?)),
+        None => Ok(None),
+    }
+}
+
+/// The lake, which must be named somewhere (see [`lake_opt`]).
+pub fn lake(positional: Option<String>, flag: LakeArg) -> Result<Locator> {
+    match lake_opt(positional, flag)? {
+        Some(l) => Ok(l),
+        None => bail!(
+            "no lake given: pass it as an argument, with --lake, set TRAILHOUND_LAKE, or set lake in {}",
+            crate::config::path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "the config file".into())
+        ),
+    }
+}
+
+/// A multi-threaded runtime for the engine.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the query runtime")
+}
+
+/// Opens the engine on the lake (and raw folder) given, limited to `window`. Callers have
+/// entered the runtime. The lake is checked once here (reachable, a lake), before any query.
+pub fn open_engine(
+    lake: Option<Locator>,
+    raw: Option<Locator>,
+    window: TimeWindow,
+    e: &EngineArgs,
+    printer: &Printer,
+) -> Result<Engine> {
+    if e.threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    if let Some(l) = &lake {
+        printer.detail(format_args!("lake: {l}"));
+    }
+    if let Some(r) = &raw {
+        printer.detail(format_args!("raw logs: {r}"));
+    }
+    if !window.is_unbounded() {
+        printer.detail(format_args!("window: {}", show_window(&window)));
+    }
+    let opts = EngineOptions {
+        lake,
+        raw,
+        memory_limit: e.memory_limit.map(|m| m as usize),
+        threads: e.threads,
+        window,
+        s3: e.s3.options(),
+    };
+    Ok(Engine::new(&opts)?)
+}
+
+/// `[2024-08-01T00:00:00Z, 2024-08-02T00:00:00Z)`, for `-v`.
+pub fn show_window(w: &TimeWindow) -> String {
+    let end = |t: Option<i64>| t.map_or("…".to_string(), trailhound_model::time::format_event_time);
+    format!("[{}, {})", end(w.from), end(w.until))
+}
+
+/// Opens a lake, local or in S3, to read its manifest and files.
+pub fn open_lake(at: &Locator, s3: &S3Options) -> Result<Lake> {
+    Ok(match at {
+        Locator::Local(path) => Lake::open(path)?,
+        Locator::S3(_) => Lake::open_at(at.open(s3, false)?)?,
+    })
+}
+
+/// Which files of one dataset an operation reads.
+pub fn lake_filter(scope: ScopeArgs, window: TimeWindow, dataset: Dataset) -> LakeFilter {
+    LakeFilter {
+        dataset: Some(dataset),
+        accounts: scope.accounts,
+        regions: scope.regions,
+        window,
+    }
+}
