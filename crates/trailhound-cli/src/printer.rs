@@ -92,8 +92,20 @@ impl Printer {
 
 /// Colour on a terminal unless `NO_COLOR` is set to anything non-empty or `TERM` is `dumb`.
 pub fn colour_wanted(terminal: bool) -> bool {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    colour_from(
+        terminal,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::env::var_os("TERM").as_deref(),
+    )
+}
+
+fn colour_from(
+    terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
+    let no_color = no_color.is_some_and(|v| !v.is_empty());
+    let dumb = term.is_some_and(|t| t == "dumb");
     terminal && !no_color && !dumb
 }
 
@@ -113,5 +125,14 @@ mod tests {
         let p = Printer { colour: false, ..p };
         assert_eq!(p.paint("error: ", "31"), "error: ");
         assert!(!colour_wanted(false));
+        let os = |s: &'static str| Some(std::ffi::OsStr::new(s));
+        assert!(colour_from(true, None, os("xterm")));
+        assert!(
+            colour_from(true, os(""), None),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!colour_from(true, os("1"), os("xterm")));
+        assert!(!colour_from(true, None, os("dumb")));
+        assert!(!colour_from(false, None, None));
     }
 }

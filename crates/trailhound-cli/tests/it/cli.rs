@@ -77,6 +77,55 @@ fn an_independent_reader_sees_the_same_lake() {
 }
 
 #[test]
+fn quiet_and_verbose_on_every_subcommand() {
+    let lake = sample_lake();
+    // -v says what was resolved; without it, nothing but results.
+    let q = "SELECT count(*) FROM cloudtrail";
+    let plain = run(&[&"sql", &lake, &"-c", &q]);
+    assert!(
+        plain.status.success() && plain.stderr.is_empty(),
+        "{}",
+        text(&plain.stderr)
+    );
+    let verbose = run(&[&"sql", &lake, &"-c", &q, &"-v", &"--since", &"3650d"]);
+    let err = text(&verbose.stderr);
+    assert!(err.contains(&format!("lake: {}", lake.display())), "{err}");
+    assert!(err.contains("window: ["), "{err}");
+    assert_eq!(
+        verbose.stdout, plain.stdout,
+        "-v changes standard error only"
+    );
+    // -q hides status lines (export's count), results stay.
+    let out = run(&[&"export", &lake, &"--since", &"1d"]);
+    assert!(
+        text(&out.stderr).starts_with("exported "),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&[&"export", &lake, &"--since", &"1d", &"-q"]);
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{}",
+        text(&out.stderr)
+    );
+    // Both flags are global: accepted before or after the subcommand, and they exclude each other.
+    assert!(run(&[&"-q", &"queries"]).status.success());
+    let both = run(&[&"sql", &lake, &"-q", &"-v", &"-c", &q]);
+    assert_eq!(both.status.code(), Some(2), "a usage error");
+    // Errors are never coloured when standard error is not a terminal, NO_COLOR or not.
+    let out = bin()
+        .args(["sql", "/nonexistent/lake", "-c", "SELECT 1"])
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stderr).starts_with("error: "),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn exit_codes_and_one_line_errors() {
     let dest = tempfile::tempdir().unwrap();
     let out = run(&[&"convert", &"/no/such/trail", &dest.path()]);
