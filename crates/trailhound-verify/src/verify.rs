@@ -94,9 +94,24 @@ pub fn verify_at(src: &Source, keys: &PublicKeys, opts: &VerifyOptions) -> Resul
     let by_key: HashMap<&str, &SourceObject> =
         objects.iter().map(|o| (logs_key(&o.key), o)).collect();
     let mut report = Report::default();
+    let digests = load_digests(src, &objects, &mut report);
+    let chain = Chain::new(&digests);
+    let in_window = |d: &LoadedDigest| opts.window.is_unbounded() || opts.window.contains(d.end);
+    let mut covered: HashSet<String> = HashSet::new();
+    for d in digests.iter().filter(|d| in_window(d)) {
+        report.digests += 1;
+        check_signature(d, &chain, keys, &mut report);
+        check_link(d, &chain, opts, &mut report);
+        check_log_files(d, src, &by_key, &mut covered, &mut report);
+    }
+    let span = find_gaps(digests.iter().filter(|d| in_window(d)), &mut report);
+    find_uncovered(&objects, &covered, &span, &mut report);
+    Ok(report)
+}
 
-    // Every digest, read once.
-    let mut digests: Vec<LoadedDigest> = Vec::new();
+/// Every digest below the source, read once; unreadable ones are findings.
+fn load_digests(src: &Source, objects: &[SourceObject], report: &mut Report) -> Vec<LoadedDigest> {
+    let mut digests = Vec::new();
     for o in objects
         .iter()
         .filter(|o| LogKind::of_key(&o.key) == LogKind::Digest)
@@ -121,119 +136,151 @@ pub fn verify_at(src: &Source, keys: &PublicKeys, opts: &VerifyOptions) -> Resul
             }),
         }
     }
-    let index: HashMap<&str, usize> = digests
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.key.as_str(), i))
-        .collect();
-    // previous digest key → the digest that names it (whose `previousDigestSignature` signs it).
-    let successor: HashMap<&str, usize> = digests
-        .iter()
-        .enumerate()
-        .filter_map(|(i, d)| Some((logs_key(d.file.previous_digest_s3_object.as_deref()?), i)))
-        .collect();
+    digests
+}
 
-    let in_window = |d: &LoadedDigest| {
-        opts.window.contains(d.end) || (opts.window.from.is_none() && opts.window.until.is_none())
-    };
-    let mut covered: HashSet<String> = HashSet::new();
-    for d in digests.iter().filter(|d| in_window(d)) {
-        report.digests += 1;
-        let says = logs_key(&d.file.digest_s3_object);
-        if says != d.key {
-            report.findings.push(Finding::DigestMisplaced {
-                key: d.key.clone(),
-                says: says.to_string(),
-            });
-        }
-        // The signature: in the next digest of the chain, else (newest) only in S3 metadata.
-        match successor
-            .get(d.key.as_str())
-            .and_then(|&n| digests[n].file.previous_digest_signature.as_deref())
-        {
-            None => report.unsigned_newest.push(d.key.clone()),
-            Some(sig) => match keys.get(&d.file.digest_public_key_fingerprint) {
-                None => report.findings.push(Finding::NoPublicKey {
-                    digest: d.key.clone(),
-                    fingerprint: d.file.digest_public_key_fingerprint.clone(),
-                }),
-                Some(key) => {
-                    let hashed = Sha256::digest(d.file.data_to_sign(&d.sha256).as_bytes());
-                    let ok = hex_decode(sig)
-                        .ok_or_else(|| "the signature is not hex".to_string())
-                        .and_then(|s| {
-                            key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &s)
-                                .map_err(|_| {
-                                    "does not verify with the public key it names".to_string()
-                                })
-                        });
-                    match ok {
-                        Ok(()) => report.signatures_verified += 1,
-                        Err(reason) => report.findings.push(Finding::SignatureInvalid {
-                            digest: d.key.clone(),
-                            reason,
-                        }),
-                    }
-                }
-            },
-        }
-        // The chain back to the previous digest.
-        if let Some(prev) = d.file.previous_digest_s3_object.as_deref().map(logs_key) {
-            match index.get(prev) {
-                None => {
-                    if opts.window.from.is_none_or(|f| d.start > f) {
-                        report.findings.push(Finding::DigestMissing {
-                            key: prev.to_string(),
-                            referenced_by: d.key.clone(),
-                        });
-                    }
-                }
-                Some(&p) => {
-                    let want = d.file.previous_digest_hash_value.as_deref().unwrap_or("");
-                    if !want.eq_ignore_ascii_case(&digests[p].sha256) {
-                        report.findings.push(Finding::DigestChainBroken {
-                            key: prev.to_string(),
-                            next: d.key.clone(),
-                        });
-                    }
-                }
-            }
-        }
-        // The log files it names.
-        for lf in &d.file.log_files {
-            let k = logs_key(&lf.s3_object).to_string();
-            let status = match by_key.get(k.as_str()) {
-                None => LogStatus::Missing,
-                Some(o) => match read_uncompressed(src, o) {
-                    Ok(bytes) if sha256_hex(&bytes).eq_ignore_ascii_case(lf.hash_value.trim()) => {
-                        LogStatus::Valid
-                    }
-                    _ => LogStatus::Modified,
-                },
-            };
-            match status {
-                LogStatus::Missing => report.findings.push(Finding::LogMissing {
-                    key: k.clone(),
-                    digest: d.key.clone(),
-                }),
-                LogStatus::Modified => report.findings.push(Finding::LogModified {
-                    key: k.clone(),
-                    digest: d.key.clone(),
-                }),
-                _ => {}
-            }
-            covered.insert(k.clone());
-            report.logs.push(LogResult {
-                key: k,
-                status,
-                digest: Some(d.key.clone()),
-            });
+/// The digests by key, and each digest's successor in its chain.
+struct Chain<'a> {
+    digests: &'a [LoadedDigest],
+    index: HashMap<&'a str, usize>,
+    /// previous digest key → the digest that names it (whose `previousDigestSignature` signs it).
+    successor: HashMap<&'a str, usize>,
+}
+
+impl<'a> Chain<'a> {
+    fn new(digests: &'a [LoadedDigest]) -> Self {
+        let index = digests
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.key.as_str(), i))
+            .collect();
+        let successor = digests
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| Some((logs_key(d.file.previous_digest_s3_object.as_deref()?), i)))
+            .collect();
+        Self {
+            digests,
+            index,
+            successor,
         }
     }
+}
 
-    // Gaps: per account, region and trail, digests follow each other without a hole.
+/// A digest's own placement and signature: in the next digest of the chain, else (the newest)
+/// only in S3 metadata.
+fn check_signature(d: &LoadedDigest, chain: &Chain, keys: &PublicKeys, report: &mut Report) {
+    let says = logs_key(&d.file.digest_s3_object);
+    if says != d.key {
+        report.findings.push(Finding::DigestMisplaced {
+            key: d.key.clone(),
+            says: says.to_string(),
+        });
+    }
+    let Some(sig) = chain
+        .successor
+        .get(d.key.as_str())
+        .and_then(|&n| chain.digests[n].file.previous_digest_signature.as_deref())
+    else {
+        report.unsigned_newest.push(d.key.clone());
+        return;
+    };
+    let Some(key) = keys.get(&d.file.digest_public_key_fingerprint) else {
+        report.findings.push(Finding::NoPublicKey {
+            digest: d.key.clone(),
+            fingerprint: d.file.digest_public_key_fingerprint.clone(),
+        });
+        return;
+    };
+    let hashed = Sha256::digest(d.file.data_to_sign(&d.sha256).as_bytes());
+    let ok = hex_decode(sig)
+        .ok_or_else(|| "the signature is not hex".to_string())
+        .and_then(|s| {
+            key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &s)
+                .map_err(|_| "does not verify with the public key it names".to_string())
+        });
+    match ok {
+        Ok(()) => report.signatures_verified += 1,
+        Err(reason) => report.findings.push(Finding::SignatureInvalid {
+            digest: d.key.clone(),
+            reason,
+        }),
+    }
+}
+
+/// The chain back to the previous digest: present, and the hash it names.
+fn check_link(d: &LoadedDigest, chain: &Chain, opts: &VerifyOptions, report: &mut Report) {
+    let Some(prev) = d.file.previous_digest_s3_object.as_deref().map(logs_key) else {
+        return;
+    };
+    match chain.index.get(prev) {
+        None => {
+            if opts.window.from.is_none_or(|f| d.start > f) {
+                report.findings.push(Finding::DigestMissing {
+                    key: prev.to_string(),
+                    referenced_by: d.key.clone(),
+                });
+            }
+        }
+        Some(&p) => {
+            let want = d.file.previous_digest_hash_value.as_deref().unwrap_or("");
+            if !want.eq_ignore_ascii_case(&chain.digests[p].sha256) {
+                report.findings.push(Finding::DigestChainBroken {
+                    key: prev.to_string(),
+                    next: d.key.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// The log files a digest names: present, and their hashes.
+fn check_log_files(
+    d: &LoadedDigest,
+    src: &Source,
+    by_key: &HashMap<&str, &SourceObject>,
+    covered: &mut HashSet<String>,
+    report: &mut Report,
+) {
+    for lf in &d.file.log_files {
+        let k = logs_key(&lf.s3_object).to_string();
+        let status = match by_key.get(k.as_str()) {
+            None => LogStatus::Missing,
+            Some(o) => match read_uncompressed(src, o) {
+                Ok(bytes) if sha256_hex(&bytes).eq_ignore_ascii_case(lf.hash_value.trim()) => {
+                    LogStatus::Valid
+                }
+                _ => LogStatus::Modified,
+            },
+        };
+        match status {
+            LogStatus::Missing => report.findings.push(Finding::LogMissing {
+                key: k.clone(),
+                digest: d.key.clone(),
+            }),
+            LogStatus::Modified => report.findings.push(Finding::LogModified {
+                key: k.clone(),
+                digest: d.key.clone(),
+            }),
+            _ => {}
+        }
+        covered.insert(k.clone());
+        report.logs.push(LogResult {
+            key: k,
+            status,
+            digest: Some(d.key.clone()),
+        });
+    }
+}
+
+/// Gaps: per account, region and trail, digests follow each other without a hole. Returns the
+/// time each account and region's digests cover.
+fn find_gaps<'a>(
+    digests: impl Iterator<Item = &'a LoadedDigest>,
+    report: &mut Report,
+) -> HashMap<(String, String), (i64, i64)> {
     let mut chains: BTreeMap<(String, String, String), Vec<&LoadedDigest>> = BTreeMap::new();
-    for d in digests.iter().filter(|d| in_window(d)) {
+    for d in digests {
         let info = parse_key(&d.key);
         let region = info.as_ref().map(|i| i.region.clone()).unwrap_or_default();
         let name = d.key.rsplit('/').next().unwrap_or("");
@@ -270,11 +317,18 @@ pub fn verify_at(src: &Source, keys: &PublicKeys, opts: &VerifyOptions) -> Resul
             e.1 = e.1.max(d.end);
         }
     }
+    span
+}
 
-    // Log files inside the covered time that no digest names.
-    for o in &objects {
-        let kind = LogKind::of_key(&o.key);
-        if kind == LogKind::Digest {
+/// Log files inside the covered time that no digest names.
+fn find_uncovered(
+    objects: &[SourceObject],
+    covered: &HashSet<String>,
+    span: &HashMap<(String, String), (i64, i64)>,
+    report: &mut Report,
+) {
+    for o in objects {
+        if LogKind::of_key(&o.key) == LogKind::Digest {
             continue;
         }
         let k = logs_key(&o.key);
@@ -296,5 +350,4 @@ pub fn verify_at(src: &Source, keys: &PublicKeys, opts: &VerifyOptions) -> Resul
             });
         }
     }
-    Ok(report)
 }
