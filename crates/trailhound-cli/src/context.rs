@@ -1,16 +1,20 @@
 //! What subcommands share, each resolved once from the arguments where they enter: the lake
 //! (argument, `--lake`, `TRAILHOUND_LAKE` or the config file, parsed into a [`Locator`]), the
-//! time window, the runtime and the query engine. Subcommand modules import from here and from
-//! `printer`/`output`, never from each other.
+//! time window, the runtime, the query engine and the saved-query catalog. Subcommand modules
+//! (and the shell) import from here and from `printer`/`output`, never from each other.
+
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use trailhound_convert::{Lake, LakeFilter};
 use trailhound_model::lake::Dataset;
-use trailhound_model::window::{now_micros, TimeWindow};
+use trailhound_model::time::DAY_MICROS;
+use trailhound_model::window::{now_micros, parse_duration, TimeWindow};
+use trailhound_query::catalog::{window_bounds, Catalog};
 use trailhound_query::{Engine, EngineOptions};
 use trailhound_store::{Locator, S3Options};
 
-use crate::args::{EngineArgs, LakeArg, ScopeArgs, WindowArgs};
+use crate::args::{CatalogArgs, EngineArgs, LakeArg, ScopeArgs, WindowArgs};
 use crate::printer::Printer;
 
 /// `--since`/`--from`/`--until` as one window (now is read once, here).
@@ -112,4 +116,28 @@ pub fn lake_filter(scope: ScopeArgs, window: TimeWindow, dataset: Dataset) -> La
         regions: scope.regions,
         window,
     }
+}
+
+/// The built-in queries, the user's config folder, then `--queries` folders.
+pub fn catalog(a: &CatalogArgs) -> Result<Catalog> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    if let Some(cfg) = crate::config::path() {
+        if let Some(parent) = cfg.parent() {
+            dirs.push(parent.join("queries"));
+        }
+    }
+    for d in &a.queries {
+        if !d.is_dir() {
+            bail!("--queries {}: not a folder", d.display());
+        }
+        dirs.push(d.clone());
+    }
+    Ok(Catalog::load(&dirs)?)
+}
+
+/// The period a saved query searches (`$from`, `$until`) and its look-back in days.
+pub fn bounds(w: &TimeWindow, lookback: &str) -> Result<(i64, i64, i64)> {
+    let (from, until) = window_bounds(w, now_micros());
+    let lookback = parse_duration(lookback).context("--lookback")?;
+    Ok((from, until, (lookback / DAY_MICROS).max(1)))
 }

@@ -373,7 +373,7 @@ pub fn run(
     let mut rl: Editor<SqlHelper, rustyline::history::DefaultHistory> =
         Editor::with_config(config)?;
     // A broken user query file is reported once; the shell still starts with the others.
-    let catalog = crate::saved::catalog(&Default::default()).unwrap_or_else(|e| {
+    let catalog = crate::context::catalog(&Default::default()).unwrap_or_else(|e| {
         printer.warn(format_args!("saved queries: {e:#}"));
         trailhound_query::catalog::Catalog::builtin().unwrap_or_default()
     });
@@ -538,15 +538,8 @@ fn run_saved(
             }
         }
     }
-    let w = crate::context::window(&window)?;
-    let (from, until) =
-        trailhound_query::catalog::window_bounds(&w, trailhound_model::window::now_micros());
-    let values = q.bind(
-        &given,
-        from,
-        until,
-        trailhound_query::catalog::DEFAULT_LOOKBACK_DAYS,
-    )?;
+    let (from, until, lookback) = crate::context::bounds(&crate::context::window(&window)?, "30d")?;
+    let values = q.bind(&given, from, until, lookback)?;
     let start = Instant::now();
     let sink = &s.sink;
     let outcome = rt.block_on(async {

@@ -2,36 +2,17 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use trailhound_model::time::DAY_MICROS;
-use trailhound_model::window::{now_micros, parse_duration, TimeWindow};
-use trailhound_query::catalog::{split_params, window_bounds, Catalog, SavedQuery};
+use trailhound_model::window::TimeWindow;
+use trailhound_query::catalog::{split_params, SavedQuery};
 use trailhound_query::output::Format;
 
-use crate::args::{CatalogArgs, QueriesAction, QueriesArgs, ReportArgs, ReportFormat, RunArgs};
-use crate::context::{lake, open_engine, runtime, window};
+use crate::args::{QueriesAction, QueriesArgs, ReportArgs, ReportFormat, RunArgs};
+use crate::context::{bounds, catalog, lake, open_engine, runtime, window};
 use crate::output::ResultSink;
 use crate::printer::Printer;
-
-/// The built-in queries, the user's config folder, then `--queries` folders.
-pub fn catalog(a: &CatalogArgs) -> Result<Catalog> {
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    if let Some(cfg) = crate::config::path() {
-        if let Some(parent) = cfg.parent() {
-            dirs.push(parent.join("queries"));
-        }
-    }
-    for d in &a.queries {
-        if !d.is_dir() {
-            bail!("--queries {}: not a folder", d.display());
-        }
-        dirs.push(d.clone());
-    }
-    Ok(Catalog::load(&dirs)?)
-}
 
 pub fn run_queries(a: QueriesArgs) -> Result<ExitCode> {
     let cat = catalog(&a.catalog)?;
@@ -118,13 +99,6 @@ fn params(list: &[String]) -> Result<BTreeMap<String, String>> {
         m.insert(k.trim().to_string(), v.to_string());
     }
     Ok(m)
-}
-
-/// The period a saved query searches (`$from`, `$until`) and its look-back in days.
-pub fn bounds(w: &TimeWindow, lookback: &str) -> Result<(i64, i64, i64)> {
-    let (from, until) = window_bounds(w, now_micros());
-    let lookback = parse_duration(lookback).context("--lookback")?;
-    Ok((from, until, (lookback / DAY_MICROS).max(1)))
 }
 
 pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
