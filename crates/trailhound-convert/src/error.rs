@@ -73,9 +73,3 @@ impl From<trailhound_store::Error> for Error {
         }
     }
 }
-
-impl From<trailhound_model::window::WindowError> for Error {
-    fn from(e: trailhound_model::window::WindowError) -> Error {
-        Error::Invalid(e.to_string())
-    }
-}

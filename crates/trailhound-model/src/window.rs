@@ -75,18 +75,6 @@ impl TimeWindow {
     pub fn lower_until(&mut self, t: i64) {
         self.until = Some(self.until.map_or(t, |u| u.min(t)));
     }
-
-    /// The part of the window both windows share.
-    pub fn intersect(&self, other: &TimeWindow) -> TimeWindow {
-        let mut w = *self;
-        if let Some(f) = other.from {
-            w.raise_from(f);
-        }
-        if let Some(u) = other.until {
-            w.lower_until(u);
-        }
-        w
-    }
 }
 
 /// `30m`, `12h`, `7d`, `2w` as microseconds.

@@ -168,7 +168,7 @@ impl Engine {
             location: at.to_string(),
             reason,
         };
-        let loc = open_lake_location(at, s3)?;
+        let loc = at.open(s3, false)?;
         let (_, dirs) = block_on(loc.list_dir("")).map_err(|e| match e {
             trailhound_store::Error::Store { reason, .. } => failed(reason),
             other => failed(other.to_string()),
@@ -186,26 +186,18 @@ impl Engine {
         }
         // DataFusion reaches the files by URL: `file:///abs/lake/…` (served in place by
         // `InlineLocalFs`) or `s3://bucket/prefix/…` (served by this lake's own store).
-        let root_url = match loc.local_root() {
-            Some(root) => {
+        let root_url = match at {
+            Locator::Local(root) => {
                 let root = std::fs::canonicalize(root).map_err(|e| failed(e.to_string()))?;
                 format!("file://{}", root.display())
             }
-            None => {
-                let (store, prefix) = loc.store();
-                let Locator::S3(s3loc) = at else {
-                    return Err(failed("not an S3 location".into()));
-                };
+            Locator::S3(s3loc) => {
                 let bucket_url = url::Url::parse(&format!("s3://{}", s3loc.bucket))
                     .map_err(|e| failed(e.to_string()))?;
                 self.ctx
                     .runtime_env()
-                    .register_object_store(&bucket_url, store);
-                if prefix.as_ref().is_empty() {
-                    format!("s3://{}", s3loc.bucket)
-                } else {
-                    format!("s3://{}/{}", s3loc.bucket, prefix.as_ref())
-                }
+                    .register_object_store(&bucket_url, loc.store());
+                s3loc.url()
             }
         };
         for dataset in Dataset::ALL {
@@ -280,20 +272,6 @@ impl Engine {
         }
         Ok(out)
     }
-}
-
-/// Opens the lake's folder to read it: errors name the lake as the user gave it.
-fn open_lake_location(at: &Locator, s3: &S3Options) -> Result<Location> {
-    at.open(s3, false).map_err(|e| QueryError::Location {
-        location: at.to_string(),
-        reason: match e {
-            trailhound_store::Error::Invalid(m) => m
-                .strip_prefix(&format!("{at}: "))
-                .map(str::to_string)
-                .unwrap_or(m),
-            other => other.to_string(),
-        },
-    })
 }
 
 fn time_literal(micros: i64) -> ScalarValue {

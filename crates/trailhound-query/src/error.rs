@@ -12,6 +12,9 @@ pub enum QueryError {
     /// The lake (or raw folder) is not usable.
     #[error("{location}: {reason}")]
     Location { location: String, reason: String },
+    /// The lake (or raw folder) cannot be opened; the message names it.
+    #[error(transparent)]
+    Store(#[from] trailhound_store::Error),
     /// Writing results failed.
     #[error("{0}")]
     Output(String),

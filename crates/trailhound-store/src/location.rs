@@ -125,10 +125,9 @@ impl Location {
         self.local.is_none()
     }
 
-    /// The object store and the prefix of this folder in it (for engines that register the
-    /// store themselves).
-    pub fn store(&self) -> (Arc<dyn ObjectStore>, &ObjPath) {
-        (self.store.clone(), &self.prefix)
+    /// The object store behind this folder (for engines that register the store themselves).
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
     }
 
     /// How this folder is shown to users: its path or `s3://` URL.
@@ -206,7 +205,7 @@ impl Location {
         }
     }
 
-    pub fn entry(&self, meta: &ObjectMeta) -> Entry {
+    pub(crate) fn entry(&self, meta: &ObjectMeta) -> Entry {
         let version = if self.local.is_some() {
             format!(
                 "{}.{:09}",

@@ -107,4 +107,19 @@ mod tests {
             assert!(Locator::parse(bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn a_local_folder_must_exist_and_be_a_folder_unless_created() {
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let open = |p: PathBuf| Locator::Local(p).open(&S3Options::default(), false);
+        let file = here.join("Cargo.toml");
+        let err = open(file.clone()).unwrap_err().to_string();
+        assert_eq!(err, format!("{}: not a folder", file.display()));
+        let missing = here.join("no-such-folder");
+        let err = open(missing.clone()).unwrap_err().to_string();
+        assert_eq!(err, format!("{}: no such folder", missing.display()));
+        assert!(!missing.exists(), "opening to read creates nothing");
+        let loc = open(here.to_path_buf()).unwrap();
+        assert!(!loc.is_s3() && loc.local_root() == Some(here));
+    }
 }

@@ -42,15 +42,6 @@ impl S3Location {
             format!("s3://{}/{}", self.bucket, self.prefix)
         }
     }
-
-    /// `prefix/child` (or `child` at the bucket's root).
-    pub fn join(&self, child: &str) -> String {
-        if self.prefix.is_empty() {
-            child.to_string()
-        } else {
-            format!("{}/{child}", self.prefix)
-        }
-    }
 }
 
 /// How to reach S3; unset fields come from the environment and the profile.
