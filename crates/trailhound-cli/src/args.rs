@@ -52,6 +52,46 @@ pub enum Command {
     Run(RunArgs),
     /// Run a report for schedules: `report compliance --since 30d --format md --output FILE`.
     Report(ReportArgs),
+    /// Every event of one principal, source IP or resource in time order, grouped into sessions
+    /// with the AssumeRole chains that issued them: a table, or an HTML page with a density chart.
+    Timeline(TimelineArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("subject").required(true).args(["principal", "ip", "resource"]))]
+pub struct TimelineArgs {
+    /// An ARN, IAM user or role name, role session name, principal id or access key id.
+    #[arg(long, value_name = "WHO")]
+    pub principal: Option<String>,
+    /// A source IP address, or a network such as 203.0.113.0/24.
+    #[arg(long, value_name = "ADDRESS")]
+    pub ip: Option<String>,
+    /// An ARN or a name (bucket, instance id, user name): in an event's resources, or as the
+    /// whole value of one of its request parameters.
+    #[arg(long, value_name = "ARN|NAME")]
+    pub resource: Option<String>,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    /// The period [default: the whole lake].
+    #[command(flatten)]
+    pub window: WindowArgs,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TimelineFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Events listed in detail (all are counted and charted).
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum TimelineFormat {
+    Table,
+    Html,
+    Json,
 }
 
 /// Where saved queries come from.
@@ -148,6 +188,7 @@ pub struct ReportArgs {
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum ReportFormat {
     Md,
+    /// One self-contained page with charts, printable.
     Html,
     Json,
 }
@@ -195,6 +236,8 @@ pub enum CostFormat {
     Table,
     Json,
     Md,
+    /// One self-contained page with charts.
+    Html,
 }
 
 #[derive(Debug, Args)]

@@ -20,5 +20,6 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitCode> {
         Command::Queries(a) => crate::saved::run_queries(a),
         Command::Run(a) => crate::saved::run_run(a, printer),
         Command::Report(a) => crate::saved::run_report(a, printer),
+        Command::Timeline(a) => crate::timeline::run_timeline(a, printer),
     }
 }

@@ -48,6 +48,11 @@ pub fn run_cost(a: CostArgs, printer: &Printer) -> Result<ExitCode> {
         CostFormat::Table => Format::Table,
         CostFormat::Json => Format::Json,
         CostFormat::Md => Format::Markdown,
+        CostFormat::Html => {
+            let page = trailhound_pages::cost(&est)?;
+            crate::output::write_document(a.output.as_deref(), &page)?;
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     match &a.output {
         Some(path) => {

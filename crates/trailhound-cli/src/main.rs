@@ -15,6 +15,7 @@ mod progress;
 mod repl;
 mod saved;
 mod sql;
+mod timeline;
 mod verify;
 
 use std::process::ExitCode;

@@ -21,6 +21,18 @@ pub fn format_of(f: OutputFormat) -> Format {
     }
 }
 
+/// Writes a whole document (a report or page) to `path`, or to standard output.
+pub fn write_document(path: Option<&std::path::Path>, text: &str) -> Result<()> {
+    match path {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            Ok(out.flush()?)
+        }
+    }
+}
+
 /// Where and how results go.
 pub struct ResultSink {
     pub format: Format,

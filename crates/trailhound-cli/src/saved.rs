@@ -188,7 +188,7 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
     ))?;
     let text = match a.format {
         ReportFormat::Md => trailhound_query::report::markdown(&report),
-        ReportFormat::Html => trailhound_query::report::html(&report),
+        ReportFormat::Html => trailhound_pages::report(&report)?,
         ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     match &a.output {

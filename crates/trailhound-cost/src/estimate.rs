@@ -145,6 +145,27 @@ pub struct Scenario {
     /// Against everything: monthly dollars and share.
     pub saving_month: f64,
     pub saving_share: f64,
+    /// Events and JSON bytes per UTC day of the period, as measured (not projected).
+    pub daily: Vec<DailyVolume>,
+    /// The bucket filling up under the lifecycle from its first delivery at this configuration's
+    /// daily rate: bytes per storage class every 7 days to day 365, and the storage bill then.
+    pub storage_curve: Vec<StoragePoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailyVolume {
+    pub day: String,
+    pub events: u64,
+    pub uncompressed_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoragePoint {
+    pub day: u32,
+    /// Bytes stored per class, in [`Estimate::storage_classes`] order.
+    pub bytes: Vec<f64>,
+    /// Monthly storage dollars for those bytes (without minimum sizes and durations).
+    pub dollars_month: f64,
 }
 
 /// What leaving out one event source or event name would save, against everything.
@@ -171,6 +192,8 @@ pub struct Estimate {
     pub scenarios: Vec<Scenario>,
     pub top_sources: Vec<Exclusion>,
     pub top_names: Vec<Exclusion>,
+    /// The lifecycle's storage classes, in order: the columns of each storage curve.
+    pub storage_classes: Vec<String>,
 }
 
 /// Compressed/JSON ratio assumed for log files the manifest does not know.
@@ -213,10 +236,10 @@ impl Model<'_> {
         }
     }
 
-    /// Lifetime storage and transition cost of one object of `size` bytes.
-    fn object_lifetime(&self, size: f64) -> (f64, f64) {
+    /// The classes an object of `size` bytes stays in, with days, and its transition dollars.
+    /// Stages it cannot enter (too small to transition) merge into the one before.
+    fn residencies(&self, size: f64) -> (Vec<(&str, u32)>, f64) {
         let s3 = &self.pricing.s3;
-        // Merge stages the object cannot enter (too small to transition) into the one before.
         let mut residencies: Vec<(&str, u32)> = Vec::new();
         let mut transitions = 0.0;
         for (i, (class, days)) in self.opts.lifecycle.stages.iter().enumerate() {
@@ -234,6 +257,60 @@ impl Model<'_> {
                 }
             }
         }
+        (residencies, transitions)
+    }
+
+    /// Bytes per class and monthly storage dollars on days 0, 7, …, 365 of a bucket receiving
+    /// `v`'s files at the period's daily rate from day 0.
+    fn storage_curve(&self, v: &Volume, classes: &[String], days: f64) -> Vec<StoragePoint> {
+        if days <= 0.0 {
+            return Vec::new();
+        }
+        // Files of a size follow one residency pattern: sum their daily bytes per pattern.
+        let mut patterns: Vec<(Vec<(&str, u32)>, f64)> = Vec::new();
+        for size in self.object_sizes(v) {
+            let (res, _) = self.residencies(size);
+            match patterns.iter_mut().find(|(r, _)| *r == res) {
+                Some((_, bytes)) => *bytes += size / days,
+                None => patterns.push((res, size / days)),
+            }
+        }
+        let mut points: Vec<u32> = (0..=365).step_by(7).collect();
+        points.push(365);
+        points.dedup();
+        points
+            .into_iter()
+            .map(|day| {
+                let mut bytes = vec![0.0; classes.len()];
+                for (res, per_day) in &patterns {
+                    let mut start = 0u32;
+                    for (class, stay) in res {
+                        // Deliveries of the last `day + 1` days aged [start, start + stay).
+                        let end = start + stay;
+                        let overlap = end.min(day + 1).saturating_sub(start);
+                        if let Some(i) = classes.iter().position(|c| c == class) {
+                            bytes[i] += per_day * overlap as f64;
+                        }
+                        start = end;
+                    }
+                }
+                let dollars_month = classes
+                    .iter()
+                    .zip(&bytes)
+                    .map(|(c, b)| b / GB * self.pricing.class(c).map_or(0.0, |p| p.gb_month))
+                    .sum();
+                StoragePoint {
+                    day,
+                    bytes,
+                    dollars_month,
+                }
+            })
+            .collect()
+    }
+
+    /// Lifetime storage and transition cost of one object of `size` bytes.
+    fn object_lifetime(&self, size: f64) -> (f64, f64) {
+        let (residencies, transitions) = self.residencies(size);
         let standard = self.pricing.class("STANDARD").map_or(0.0, |c| c.gb_month);
         let mut storage = 0.0;
         for (class, days) in residencies {
@@ -338,10 +415,26 @@ pub fn estimate(m: &Measurement, names: &[String], pricing: &Pricing, opts: &Opt
         scale,
     };
     let base = model.dollars(&m.everything);
+    let mut classes: Vec<String> = Vec::new();
+    for (class, _) in &opts.lifecycle.stages {
+        if !classes.contains(class) {
+            classes.push(class.clone());
+        }
+    }
     let scenario = |name: &str, v: &Volume| {
         let d = model.dollars(v);
         let saving = base.total - d.total;
         Scenario {
+            daily: v
+                .per_day
+                .iter()
+                .map(|(day, (events, bytes))| DailyVolume {
+                    day: trailhound_model::time::date_of(day * DAY_US),
+                    events: *events,
+                    uncompressed_bytes: *bytes,
+                })
+                .collect(),
+            storage_curve: model.storage_curve(v, &classes, period.days),
             name: name.to_string(),
             period: model.counts(v, 1.0),
             month: model.counts(v, scale),
@@ -395,6 +488,7 @@ pub fn estimate(m: &Measurement, names: &[String], pricing: &Pricing, opts: &Opt
         scenarios,
         top_sources: rank(&m.by_source),
         top_names: rank(&m.by_name),
+        storage_classes: classes,
     }
 }
 

@@ -43,6 +43,9 @@ pub struct Volume {
     /// JSON bytes per source object (index into [`Measurement::objects`]); ordered, so sums are
     /// the same from run to run.
     pub object_bytes: BTreeMap<u32, u64>,
+    /// Events and JSON bytes per UTC day (days since the epoch); kept for everything and the
+    /// selector sets (the daily chart), not for the per-source groups.
+    pub per_day: BTreeMap<i64, (u64, u64)>,
 }
 
 impl Volume {
@@ -52,6 +55,15 @@ impl Volume {
         *self.object_bytes.entry(obj).or_default() += bytes;
     }
 
+    fn add_dated(&mut self, cat: Category, bytes: u64, obj: u32, day: Option<i64>) {
+        self.add(cat, bytes, obj);
+        if let Some(d) = day {
+            let e = self.per_day.entry(d).or_default();
+            e.0 += 1;
+            e.1 += bytes;
+        }
+    }
+
     pub fn total_events(&self) -> u64 {
         self.events.iter().sum()
     }
@@ -59,6 +71,8 @@ impl Volume {
     /// This volume without `other`'s events (which must be part of it).
     pub fn minus(&self, other: &Volume) -> Volume {
         let mut v = self.clone();
+        // Groups keep no days, so the difference has none either.
+        v.per_day.clear();
         for (a, b) in v.events.iter_mut().zip(other.events) {
             *a -= b;
         }
@@ -201,15 +215,20 @@ pub async fn measure(
                 }
             };
             m.objects[obj as usize].event_bytes += b;
+            let day = times.is_valid(i).then(|| {
+                times
+                    .value(i)
+                    .div_euclid(trailhound_model::time::DAY_MICROS)
+            });
             if times.is_valid(i) {
                 let t = times.value(i);
                 m.first_event = Some(m.first_event.map_or(t, |f| f.min(t)));
                 m.last_event = Some(m.last_event.map_or(t, |l| l.max(t)));
             }
-            m.everything.add(cat, b, obj);
+            m.everything.add_dated(cat, b, obj, day);
             for (set, vol) in sets.iter().zip(m.sets.iter_mut()) {
                 if set.matches(&view) {
-                    vol.add(cat, b, obj);
+                    vol.add_dated(cat, b, obj, day);
                 }
             }
             let src = view.event_source.unwrap_or("(none)");

@@ -28,6 +28,12 @@ impl From<DataFusionError> for QueryError {
     }
 }
 
+impl From<datafusion::arrow::error::ArrowError> for QueryError {
+    fn from(e: datafusion::arrow::error::ArrowError) -> Self {
+        QueryError::Sql(DataFusionError::ArrowError(Box::new(e), None))
+    }
+}
+
 /// DataFusion's message without the nesting of wrapper variants, with the SQL position when the
 /// error has one.
 pub fn describe(e: &DataFusionError) -> String {

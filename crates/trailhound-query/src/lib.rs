@@ -20,6 +20,7 @@ pub mod prune;
 pub mod raw_table;
 pub mod report;
 pub mod stats;
+pub mod timeline;
 
 pub use engine::{Engine, EngineOptions, QueryOutput};
 pub use error::{QueryError, Result};

@@ -128,6 +128,11 @@ fn like_escape(v: &str) -> String {
         .replace('_', "\\_")
 }
 
+/// Whether an element of `resources` is named `value` (its ARN or the ARN's resource part).
+pub(crate) fn resource_name_match(value: &str) -> Expr {
+    resource_match(ResourceField::Name, value)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum ResourceField {
     Type,

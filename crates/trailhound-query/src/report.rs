@@ -1,11 +1,16 @@
 //! Reports for schedules: every saved query of a category run over one period, each a section
 //! with its status, count and first findings, a summary on top, and the data coverage (first and
-//! last event, accounts, regions) so a reader knows what was checked. Markdown, HTML or JSON.
+//! last event, accounts, regions, gaps in the data) so a reader knows what was checked. Markdown
+//! or JSON here; the HTML page with charts is `trailhound-pages`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type, TimeUnit};
 use serde::Serialize;
+use trailhound_model::time::{date_of, DAY_MICROS};
 
 use crate::catalog::{timestamp, SavedQuery};
 use crate::output::text_rows;
@@ -18,6 +23,53 @@ pub struct Coverage {
     pub last_event: Option<String>,
     pub accounts: Vec<String>,
     pub regions: Vec<String>,
+    /// Events per day for each account and region, with the days it did not log.
+    pub by_region: Vec<RegionCoverage>,
+}
+
+/// One account's region: its events per day (`YYYY-MM-DD`) in the period, and its gaps.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionCoverage {
+    pub account: String,
+    pub region: String,
+    pub events: u64,
+    pub days: BTreeMap<String, u64>,
+    /// Days with no events although the region otherwise logs daily (see [`gaps`]).
+    pub gaps: Vec<String>,
+}
+
+impl Coverage {
+    /// Every (account, region, day) without events where that region otherwise logs daily.
+    pub fn gap_count(&self) -> usize {
+        self.by_region.iter().map(|r| r.gaps.len()).sum()
+    }
+}
+
+/// A region "logs daily" when it has events on at least 3 days and on at least half of the days
+/// from its first active day to the last day anything in the lake logged; its gaps are the days
+/// of that span without events. Running to the lake's last day (not the region's own) is what
+/// catches a region that stopped logging while the others went on; starting at the region's first
+/// day keeps a region enabled mid-period from showing gaps before it existed.
+pub fn gaps(active: &BTreeMap<String, u64>, lake_last_day: i64) -> Vec<String> {
+    let days: Vec<i64> = active.keys().filter_map(|d| day_number(d)).collect();
+    let Some(&first) = days.first() else {
+        return Vec::new();
+    };
+    let span = lake_last_day - first + 1;
+    if days.len() < 3 || span <= 0 || (days.len() as i64) * 2 < span {
+        return Vec::new();
+    }
+    (first..=lake_last_day)
+        .filter(|d| days.binary_search(d).is_err())
+        .map(|d| date_of(d * DAY_MICROS))
+        .collect()
+}
+
+/// Days since the epoch of `YYYY-MM-DD`.
+fn day_number(d: &str) -> Option<i64> {
+    let mut parts = d.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (parts.next()??, parts.next()??, parts.next()??);
+    Some(trailhound_model::time::days_from_civil(y, m, day))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +86,11 @@ pub struct Section {
     /// The first findings, as text.
     pub rows: Vec<Vec<String>>,
     pub error: Option<String>,
+    /// The result column findings are dated by (the first timestamp column, `eventtime` when
+    /// there is one); none when the query returns no time.
+    pub time_column: Option<String>,
+    /// Findings per day (`YYYY-MM-DD`) by that column, over all findings (not only those shown).
+    pub per_day: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -58,46 +115,90 @@ fn iso(us: i64) -> String {
     trailhound_model::time::format_event_time(us)
 }
 
-/// What the lake holds in `[from, until)`.
+/// What the lake holds in `[from, until)`: one grouped scan of the partition columns and time.
 pub async fn coverage(engine: &Engine, from: i64, until: i64) -> Result<Coverage> {
-    let params = || {
-        vec![
-            ("from".to_string(), timestamp(from)),
-            ("until".to_string(), timestamp(until)),
-        ]
-    };
-    let w = "FROM cloudtrail WHERE eventtime >= $from AND eventtime < $until";
+    let sql = "SELECT account, region, to_char(eventtime, '%Y-%m-%d') AS day, count(*), \
+        to_iso8601(min(eventtime)), to_iso8601(max(eventtime)) FROM cloudtrail \
+        WHERE eventtime >= $from AND eventtime < $until GROUP BY 1, 2, 3 ORDER BY 1, 2, 3";
     let r = engine
         .run_bound(
-            &format!("SELECT count(*), to_iso8601(min(eventtime)), to_iso8601(max(eventtime)) {w}"),
-            params(),
+            sql,
+            vec![
+                ("from".to_string(), timestamp(from)),
+                ("until".to_string(), timestamp(until)),
+            ],
         )
         .await?;
-    let row = text_rows(&r.batches)?
-        .into_iter()
-        .next()
-        .unwrap_or_default();
-    let cell = |i: usize| row.get(i).filter(|v| !v.is_empty()).cloned();
-    let list = |col: &'static str| {
-        let sql = format!("SELECT DISTINCT {col} {w} ORDER BY 1");
-        let p = params();
-        async move {
-            let r = engine.run_bound(&sql, p).await?;
-            Ok::<_, crate::QueryError>(
-                text_rows(&r.batches)?
-                    .into_iter()
-                    .filter_map(|r| r.into_iter().next())
-                    .collect::<Vec<_>>(),
-            )
-        }
+    let mut c = Coverage {
+        events: 0,
+        first_event: None,
+        last_event: None,
+        accounts: Vec::new(),
+        regions: Vec::new(),
+        by_region: Vec::new(),
     };
-    Ok(Coverage {
-        events: cell(0).and_then(|c| c.parse().ok()).unwrap_or(0),
-        first_event: cell(1),
-        last_event: cell(2),
-        accounts: list("account").await?,
-        regions: list("region").await?,
-    })
+    let mut last_day = i64::MIN;
+    for row in text_rows(&r.batches)? {
+        let [account, region, day, n, first, last] = <[String; 6]>::try_from(row)
+            .map_err(|_| crate::QueryError::Output("coverage: unexpected columns".into()))?;
+        let n: u64 = n.parse().unwrap_or(0);
+        c.events += n;
+        if c.first_event.as_ref().is_none_or(|f| first < *f) {
+            c.first_event = Some(first);
+        }
+        if c.last_event.as_ref().is_none_or(|l| last > *l) {
+            c.last_event = Some(last);
+        }
+        last_day = last_day.max(day_number(&day).unwrap_or(i64::MIN));
+        match c.by_region.last_mut() {
+            Some(r) if r.account == account && r.region == region => {
+                r.events += n;
+                r.days.insert(day, n);
+            }
+            _ => c.by_region.push(RegionCoverage {
+                account,
+                region,
+                events: n,
+                days: BTreeMap::from([(day, n)]),
+                gaps: Vec::new(),
+            }),
+        }
+    }
+    for r in &mut c.by_region {
+        r.gaps = gaps(&r.days, last_day);
+    }
+    c.accounts = c.by_region.iter().map(|r| r.account.clone()).collect();
+    c.accounts.dedup();
+    c.regions = c.by_region.iter().map(|r| r.region.clone()).collect();
+    c.regions.sort();
+    c.regions.dedup();
+    Ok(c)
+}
+
+/// The column findings are dated by, and their count per day.
+fn findings_per_day(batches: &[RecordBatch]) -> Result<(Option<String>, BTreeMap<String, u64>)> {
+    let mut per_day = BTreeMap::new();
+    let Some(schema) = batches.first().map(|b| b.schema()) else {
+        return Ok((None, per_day));
+    };
+    let is_time = |t: &DataType| matches!(t, DataType::Timestamp(_, _));
+    let fields = schema.fields();
+    let Some(idx) = fields
+        .iter()
+        .position(|f| f.name() == "eventtime" && is_time(f.data_type()))
+        .or_else(|| fields.iter().position(|f| is_time(f.data_type())))
+    else {
+        return Ok((None, per_day));
+    };
+    let as_micros = DataType::Timestamp(TimeUnit::Microsecond, None);
+    for b in batches {
+        let t = cast(&cast(b.column(idx), &as_micros)?, &DataType::Int64)?;
+        let t = t.as_primitive::<Int64Type>();
+        for i in (0..t.len()).filter(|i| t.is_valid(*i)) {
+            *per_day.entry(date_of(t.value(i))).or_default() += 1;
+        }
+    }
+    Ok((Some(fields[idx].name().clone()), per_day))
 }
 
 /// Runs `queries` over `[from, until)` into a report; a query that fails becomes a section with
@@ -125,6 +226,8 @@ pub async fn build(
             columns: Vec::new(),
             rows: Vec::new(),
             error: None,
+            time_column: None,
+            per_day: BTreeMap::new(),
         };
         let result = match q.bind(&given, from, until, lookback_days) {
             Ok(values) => engine.run_bound(&q.sql, values).await,
@@ -139,6 +242,7 @@ pub async fn build(
                     .map(|f| f.name().clone())
                     .collect();
                 s.count = out.batches.iter().map(|b| b.num_rows()).sum();
+                (s.time_column, s.per_day) = findings_per_day(&out.batches)?;
                 // Only the rows shown are turned into text (a section may have 100,000 rows).
                 let mut head = Vec::new();
                 let mut left = max_rows;
@@ -193,7 +297,8 @@ pub fn markdown(r: &Report) -> String {
         c.last_event.as_deref().unwrap_or("-")
     );
     let _ = writeln!(o, "- Accounts: {}", join_or_none(&c.accounts));
-    let _ = writeln!(o, "- Regions: {}\n", join_or_none(&c.regions));
+    let _ = writeln!(o, "- Regions: {}", join_or_none(&c.regions));
+    let _ = writeln!(o, "- Gaps: {}\n", gap_summary(c));
     let _ = writeln!(o, "## Summary\n");
     let _ = writeln!(
         o,
@@ -264,90 +369,56 @@ fn join_or_none(v: &[String]) -> String {
     }
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+/// `none`, or each region's missing days (`111122223333/us-east-1: 2024-08-02, 2024-08-03`).
+pub fn gap_summary(c: &Coverage) -> String {
+    let with: Vec<String> = c
+        .by_region
+        .iter()
+        .filter(|r| !r.gaps.is_empty())
+        .map(|r| format!("{}/{}: {}", r.account, r.region, r.gaps.join(", ")))
+        .collect();
+    if with.is_empty() {
+        "none (no day without events in a region that otherwise logs daily)".into()
+    } else {
+        with.join("; ")
+    }
 }
 
-pub fn html(r: &Report) -> String {
-    let mut o = String::new();
-    let _ = write!(
-        o,
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>trailhound {kind} report</title>\n<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;font-size:90%}}.findings{{color:#b00}}.none{{color:#070}}.error{{color:#a60}}</style></head><body>\n<h1>trailhound {kind} report</h1>\n",
-        kind = esc(&r.kind)
-    );
-    let c = &r.coverage;
-    let _ = writeln!(
-        o,
-        "<ul><li>Period: {} to {}</li><li>Data checked: {} events, first {}, last {}</li><li>Accounts: {}</li><li>Regions: {}</li></ul>",
-        esc(&r.from),
-        esc(&r.until),
-        c.events,
-        esc(c.first_event.as_deref().unwrap_or("-")),
-        esc(c.last_event.as_deref().unwrap_or("-")),
-        esc(&join_or_none(&c.accounts)),
-        esc(&join_or_none(&c.regions))
-    );
-    let _ = writeln!(
-        o,
-        "<h2>Summary</h2><p>{} checks, {} with findings, {} failed to run.</p><table><tr><th>check</th><th>severity</th><th>status</th><th>findings</th></tr>",
-        r.sections.len(),
-        r.with_findings(),
-        r.errors()
-    );
-    for s in &r.sections {
-        let _ = writeln!(
-            o,
-            "<tr><td><a href=\"#{n}\">{t}</a></td><td>{sev}</td><td class=\"{st}\">{st}</td><td>{c}</td></tr>",
-            n = esc(&s.name),
-            t = esc(&s.title),
-            sev = esc(&s.severity),
-            st = esc(&s.status),
-            c = s.count
-        );
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn active(days: &[&str]) -> BTreeMap<String, u64> {
+        days.iter().map(|d| (d.to_string(), 1)).collect()
     }
-    let _ = writeln!(o, "</table>");
-    for s in &r.sections {
-        let _ = writeln!(
-            o,
-            "<h2 id=\"{}\">{}</h2><p><code>{}</code> · severity {} · {}</p><p>{}</p>",
-            esc(&s.name),
-            esc(&s.title),
-            esc(&s.name),
-            esc(&s.severity),
-            esc(&s.references.join("; ")),
-            esc(&s.description)
-        );
-        match (&s.error, s.count) {
-            (Some(e), _) => {
-                let _ = writeln!(o, "<p class=\"error\">Error: {}</p>", esc(e));
-            }
-            (None, 0) => {
-                let _ = writeln!(o, "<p class=\"none\">No findings.</p>");
-            }
-            (None, n) => {
-                let _ = writeln!(
-                    o,
-                    "<p class=\"findings\">{n} findings (first {} shown)</p><table><tr>",
-                    s.rows.len()
-                );
-                for col in &s.columns {
-                    let _ = write!(o, "<th>{}</th>", esc(col));
-                }
-                let _ = writeln!(o, "</tr>");
-                for row in &s.rows {
-                    let _ = write!(o, "<tr>");
-                    for cell in row {
-                        let _ = write!(o, "<td>{}</td>", esc(cell));
-                    }
-                    let _ = writeln!(o, "</tr>");
-                }
-                let _ = writeln!(o, "</table>");
-            }
-        }
+
+    fn day(d: &str) -> i64 {
+        day_number(d).expect("a date")
     }
-    let _ = writeln!(o, "</body></html>");
-    o
+
+    #[test]
+    fn a_daily_region_missing_days_has_gaps() {
+        let a = active(&["2024-08-01", "2024-08-02", "2024-08-04", "2024-08-05"]);
+        assert_eq!(gaps(&a, day("2024-08-05")), ["2024-08-03"]);
+    }
+
+    #[test]
+    fn a_region_that_stopped_while_others_went_on_has_gaps_to_the_end() {
+        let a = active(&["2024-08-01", "2024-08-02", "2024-08-03"]);
+        assert_eq!(gaps(&a, day("2024-08-05")), ["2024-08-04", "2024-08-05"]);
+    }
+
+    #[test]
+    fn an_occasional_region_has_no_gaps() {
+        // Two active days, or active on less than half of its span: not a daily logger.
+        assert!(gaps(&active(&["2024-08-01", "2024-08-09"]), day("2024-08-09")).is_empty());
+        let sparse = active(&["2024-08-01", "2024-08-05", "2024-08-09"]);
+        assert!(gaps(&sparse, day("2024-08-09")).is_empty());
+    }
+
+    #[test]
+    fn a_region_enabled_late_has_no_gap_before_it_started() {
+        let a = active(&["2024-08-04", "2024-08-05", "2024-08-06"]);
+        assert!(gaps(&a, day("2024-08-06")).is_empty());
+    }
 }

@@ -537,7 +537,13 @@ pub fn real_logs_dir() -> PathBuf {
     let dir = std::env::var_os("TRAILHOUND_REAL_LOGS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cloudtrail-real")
+            // `cargo test` sets CARGO_MANIFEST_DIR for the running test (every crate sits at
+            // crates/<name>); the value compiled in may be another checkout's when checkouts
+            // share a target directory.
+            let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+            crate_dir.join("../../../shared/cloudtrail-real")
         });
     assert!(
         dir.join("AWSLogs").is_dir(),

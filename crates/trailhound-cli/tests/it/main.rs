@@ -3,6 +3,7 @@
 
 mod cli;
 mod cost;
+mod pages;
 mod repl;
 mod s3;
 mod saved;

@@ -1,0 +1,1 @@
+//! Tests of the pages: their HTML structure, escaping, and what each shows.
