@@ -97,6 +97,8 @@ pub fn bars(
         })
         .fold(0.0, f64::max)
         .max(1.0);
+    // Room above the tallest bar for the legend.
+    let headroom = if series.len() > 1 { 1.4 } else { 1.08 };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
@@ -106,7 +108,7 @@ pub fn bars(
             .margin_right(40)
             .x_label_area_size(22)
             .y_label_area_size(52)
-            .build_cartesian_2d(0f64..n as f64, 0f64..top * 1.08)
+            .build_cartesian_2d(0f64..n as f64, 0f64..top * headroom)
             .map_err(err)?;
         let x_fmt = |x: &f64| {
             let i = x.floor() as usize;
@@ -153,7 +155,7 @@ pub fn bars(
         if series.len() > 1 {
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
+                .position(SeriesLabelPosition::UpperRight)
                 .background_style(WHITE.mix(0.85))
                 .border_style(GRID)
                 .label_font((FONT, 11))
@@ -188,7 +190,8 @@ pub fn lines(
             .margin_right(40)
             .x_label_area_size(22)
             .y_label_area_size(60)
-            .build_cartesian_2d(0f64..(n - 1) as f64, 0f64..top * 1.1)
+            // Room above the highest point for the legend.
+            .build_cartesian_2d(0f64..(n - 1) as f64, 0f64..top * 1.35)
             .map_err(err)?;
         let x_fmt = |x: &f64| {
             if (x - x.round()).abs() < 1e-9 {

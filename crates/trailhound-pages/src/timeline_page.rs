@@ -88,11 +88,11 @@ pub fn timeline(t: &Timeline) -> Result<String> {
             &compact,
         )?)
     };
-    let buckets: Vec<(String, f64, f64)> = labels
+    let buckets: Vec<(String, u64, u64)> = labels
         .into_iter()
         .zip(ok.into_iter().zip(bad))
         .filter(|(_, (o, b))| o + b > 0.0)
-        .map(|(l, (o, b))| (l, o, b))
+        .map(|(l, (o, b))| (l, o as u64, b as u64))
         .collect();
     render(
         "timeline.html",

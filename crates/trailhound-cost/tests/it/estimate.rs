@@ -346,3 +346,52 @@ fn real_logs_without_categories_are_priced() {
     );
     assert!(est.sizes_measured);
 }
+
+#[test]
+fn days_add_up_and_the_bucket_fills_along_the_lifecycle() {
+    let pricing = Pricing::builtin().unwrap();
+    let est = run(sample_lake(), &pricing, &options(&pricing));
+    for s in &est.scenarios {
+        // Every event is on one day of the period, and the days are the period's.
+        let events: u64 = s.daily.iter().map(|d| d.events).sum();
+        let bytes: u64 = s.daily.iter().map(|d| d.uncompressed_bytes).sum();
+        assert_eq!(events as f64, s.period.events, "{}", s.name);
+        assert_eq!(bytes as f64, s.period.uncompressed_bytes, "{}", s.name);
+        assert_eq!(s.daily.first().map(|d| d.day.as_str()), Some("2024-07-31"));
+        assert_eq!(s.daily.last().map(|d| d.day.as_str()), Some("2024-08-06"));
+    }
+    assert_eq!(est.storage_classes, ["STANDARD", "STANDARD_IA"]);
+    let s = &est.scenarios[0];
+    let per_day = s.period.compressed_bytes / est.period.days;
+    let at = |day: u32| {
+        s.storage_curve
+            .iter()
+            .find(|p| p.day == day)
+            .unwrap_or_else(|| panic!("no point at day {day}"))
+    };
+    // Day 7: eight days of deliveries, all in STANDARD.
+    close(at(7).bytes[0], 8.0 * per_day, "day 7 standard");
+    assert_eq!(at(7).bytes[1], 0.0);
+    // Day 365: the sample's files are all below S3's 128 KiB transition minimum, so a year of
+    // deliveries (the first day's expired) stays in STANDARD.
+    close(at(365).bytes[0], 365.0 * per_day, "day 365, small files");
+    assert_eq!(at(365).bytes[1], 0.0);
+    // Files that may transition: 30 days in STANDARD, the 335 before them in STANDARD_IA.
+    let mut any_size = pricing.clone();
+    any_size.s3.min_transition_bytes = 0;
+    let est2 = run(sample_lake(), &any_size, &options(&any_size));
+    let last = est2.scenarios[0].storage_curve.last().unwrap();
+    assert_eq!(last.day, 365);
+    close(last.bytes[0], 30.0 * per_day, "day 365 standard");
+    close(last.bytes[1], 335.0 * per_day, "day 365 standard-ia");
+    let price = |c: &str| pricing.class(c).unwrap().gb_month;
+    close(
+        last.dollars_month,
+        (30.0 * price("STANDARD") + 335.0 * price("STANDARD_IA")) * per_day / GB,
+        "day 365 dollars",
+    );
+    // Never shrinking in the first year.
+    for w in s.storage_curve.windows(2) {
+        assert!(w[1].bytes.iter().sum::<f64>() >= w[0].bytes.iter().sum::<f64>());
+    }
+}
