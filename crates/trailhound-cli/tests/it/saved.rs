@@ -211,8 +211,8 @@ fn compliance_report_formats() {
     let h = std::fs::read_to_string(&html).unwrap();
     assert!(
         h.starts_with("<!doctype html>")
-            && h.contains("<td class=\"findings\">findings</td>")
-            && h.contains("Accounts: 111122223333, 444455556666"),
+            && h.contains("<span class=\"status status-findings\">findings</span>")
+            && h.contains("Accounts (2): 111122223333, 444455556666"),
         "{h}"
     );
     let out = run(&[
