@@ -31,6 +31,16 @@ and assert on the single JSON object printed on stdout:
                     file does not exist; with TRAILHOUND_UPDATE_SCREENSHOTS=1 the new
                     screenshot is copied over the reference instead and this is
                     {updated: true}
+    print_scroll_width, print_client_width
+                    document.documentElement.scrollWidth / clientWidth with print media
+                    emulated and the viewport as wide as the printable part of an A4
+                    page with 12 mm margins (the pages' @page rule): 186 mm = 703 CSS
+                    px; print_scroll_width > print_client_width means the printout is
+                    cut off on the right
+    print_overflowing
+                    up to 10 descriptions ("table#id.class right=812px", in document
+                    order) of the table, figure, svg, pre and img elements whose right
+                    edge lies beyond print_client_width + 1 in that layout
     print_ok        true when Page.printToPDF (A4, backgrounds, CSS page size) worked
     print_pages     number of pages of that PDF (null if printing failed; then
                     print_error says why)
@@ -74,6 +84,18 @@ NOTICEABLE = 40
 
 # What a chart's svg counts as drawn shapes.
 SHAPES = "rect,path,polyline,polygon,circle,line"
+
+# The printable area of the pages' `@page { size: A4; margin: 12mm; }` in CSS pixels
+# (96 per inch, 25.4 mm per inch): 186 mm x 273 mm = 703 x 1032 px. Laying the page
+# out at that size under print media shows what a printout would cut off, which the
+# PDF's page count alone cannot.
+A4_MM = (210, 297)
+PRINT_MARGIN_MM = 12
+PRINT_WIDTH, PRINT_HEIGHT = (round((mm - 2 * PRINT_MARGIN_MM) / 25.4 * 96) for mm in A4_MM)
+
+# The elements that cannot wrap and so are what overflows a printed page.
+PRINT_CHECKED = "table,figure,svg,pre,img"
+PRINT_OVERFLOWING_MAX = 10
 
 
 class Failure(Exception):
@@ -349,9 +371,16 @@ class Page:
             raise Failure(f"evaluating in the page failed: {reason}")
         return result["result"].get("value")
 
-    def open(self, path, width, height):
+    def set_viewport(self, width, height):
         self.call("Emulation.setDeviceMetricsOverride", {
             "width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+    def set_media(self, media):
+        """Emulate CSS media type `media` ("print"); "" goes back to the real one."""
+        self.call("Emulation.setEmulatedMedia", {"media": media})
+
+    def open(self, path, width, height):
+        self.set_viewport(width, height)
         loads = self.browser.seen["Page.loadEventFired"]
         url = pathlib.Path(path).resolve().as_uri()  # percent-encodes spaces, '#'...
         navigation = self.call("Page.navigate", {"url": url})
@@ -424,6 +453,47 @@ DOM_FACTS = """(() => {
         }),
     };
 })()""".replace("SHAPES", SHAPES)
+
+
+# The layout under print media, measured once it has had two frames to settle (capped
+# like the wait after loading, so a page that never settles still gets measured).
+PRINT_FACTS = """Promise.race([
+    new Promise(done => setTimeout(done, 1000)),
+    new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done))),
+]).then(() => {
+    const root = document.documentElement;
+    const limit = root.clientWidth + 1;
+    // classList, not className: an svg's className is an object, not a string.
+    const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + Array.from(el.classList, c => '.' + c).join('');
+    const overflowing = [];
+    for (const el of document.querySelectorAll('PRINT_CHECKED')) {
+        const right = el.getBoundingClientRect().right;
+        if (right > limit) overflowing.push(`${name(el)} right=${Math.round(right)}px`);
+        if (overflowing.length >= PRINT_OVERFLOWING_MAX) break;
+    }
+    return {
+        print_scroll_width: root.scrollWidth,
+        print_client_width: root.clientWidth,
+        print_overflowing: overflowing,
+    };
+})""".replace("PRINT_CHECKED", PRINT_CHECKED) \
+    .replace("PRINT_OVERFLOWING_MAX", str(PRINT_OVERFLOWING_MAX))
+
+
+def print_layout(page, width, height):
+    """PRINT_FACTS measured under print media at the printable A4 width.
+
+    Puts screen media and the `width` x `height` viewport back afterwards, so what
+    comes later (printToPDF) sees the page exactly as before. If a step fails the
+    whole run fails, so there is nothing to restore then.
+    """
+    page.set_media("print")
+    page.set_viewport(PRINT_WIDTH, PRINT_HEIGHT)
+    facts = page.evaluate(PRINT_FACTS)
+    page.set_media("")
+    page.set_viewport(width, height)
+    return facts
 
 
 # ------------------------------------------------------------------------------- PNG
@@ -599,6 +669,9 @@ def inspect(args, deadline):
                 chart["ink"] = 0.0
             else:
                 chart["ink"] = round(ink(page.screenshot(box)), 4)
+
+        # After every screenshot, so none of them is taken in the print layout.
+        facts.update(print_layout(page, args.width, args.height))
 
         try:
             facts["print_pages"] = pdf_pages(page.print_pdf())
