@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use trailhound_query::arrow::array::{ArrayRef, RecordBatch, StringArray};
 use trailhound_query::arrow::datatypes::{DataType, Field, Schema};
-use trailhound_query::output::{write_text, Format, TableStyle};
+use trailhound_query::output::{visible, write_text, Format, TableStyle};
 use trailhound_query::timeline::{timeline, Subject, Timeline};
 use trailhound_query::QueryOutput;
 
@@ -76,7 +76,13 @@ fn table(out: &mut dyn std::io::Write, columns: &[(&str, Vec<String>)]) -> Resul
         schema,
         batches: vec![batch],
     };
-    write_text(out, &result, Format::Table, &TableStyle::default())?;
+    // Every row (`--limit` already bounds them), cells cut at 80 columns.
+    let style = TableStyle {
+        max_rows: 0,
+        max_cell_width: 80,
+        ..TableStyle::default()
+    };
+    write_text(out, &result, Format::Table, &style)?;
     Ok(())
 }
 
@@ -85,7 +91,7 @@ fn write_tables(out: &mut dyn std::io::Write, t: &Timeline) -> Result<()> {
         out,
         "{} {}: {} event(s), {} error(s), {} session(s)",
         t.subject_kind,
-        t.subject,
+        visible(&t.subject),
         t.total,
         t.errors,
         t.sessions.len()
@@ -143,15 +149,46 @@ fn write_tables(out: &mut dyn std::io::Write, t: &Timeline) -> Result<()> {
             ("errors", scol(&|s| s.errors.to_string())),
             (
                 "issued_by",
-                scol(&|s| {
-                    s.chain
-                        .iter()
-                        .map(|c| format!("{} by {} at {}", c.event_name, c.caller, c.time))
-                        .collect::<Vec<_>>()
-                        .join(" <- ")
+                scol(&|s| match (s.chain.len(), s.key.as_deref()) {
+                    (0, Some(k)) if k.starts_with("ASIA") => "not found in the lake".into(),
+                    (0, _) => "long-term credentials".into(),
+                    (n, _) => format!("{n} call(s), below"),
                 }),
             ),
         ],
     )?;
+    // The chains in full, one call per line: they are what an investigator follows.
+    for (i, s) in t
+        .sessions
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.chain.is_empty())
+    {
+        writeln!(
+            out,
+            "\nsession {} ({}):",
+            i + 1,
+            visible(s.key.as_deref().unwrap_or(""))
+        )?;
+        for c in &s.chain {
+            writeln!(
+                out,
+                "  <- {} {}{} by {}{} from {} at {}",
+                visible(&c.event_name),
+                visible(c.role_arn.as_deref().unwrap_or("")),
+                c.session_name
+                    .as_deref()
+                    .map(|n| format!(" as {}", visible(n)))
+                    .unwrap_or_default(),
+                visible(&c.caller),
+                c.caller_key
+                    .as_deref()
+                    .map(|k| format!(" ({})", visible(k)))
+                    .unwrap_or_default(),
+                visible(&c.source_ip),
+                c.time
+            )?;
+        }
+    }
     Ok(())
 }

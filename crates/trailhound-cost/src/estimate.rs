@@ -73,8 +73,9 @@ impl Lifecycle {
                 .trim()
                 .parse()
                 .ok()
-                .filter(|d| *d > 0)
-                .ok_or_else(|| err(format!("{days:?} is not a positive number of days")))?;
+                // A century at most: longer than any retention rule, and sums cannot overflow.
+                .filter(|d| (1..=36_500).contains(d))
+                .ok_or_else(|| err(format!("{days:?} is not a number of days from 1 to 36500")))?;
             stages.push((class, days));
         }
         if stages.is_empty() {
@@ -245,7 +246,9 @@ impl Model<'_> {
         for (i, (class, days)) in self.opts.lifecycle.stages.iter().enumerate() {
             let moves = i > 0 && size >= s3.min_transition_bytes as f64;
             match residencies.last_mut() {
-                Some(last) if !moves || last.0 == class.as_str() => last.1 += days,
+                Some(last) if !moves || last.0 == class.as_str() => {
+                    last.1 = last.1.saturating_add(*days)
+                }
                 _ => {
                     if i > 0 {
                         transitions += self
@@ -286,7 +289,7 @@ impl Model<'_> {
                     let mut start = 0u32;
                     for (class, stay) in res {
                         // Deliveries of the last `day + 1` days aged [start, start + stay).
-                        let end = start + stay;
+                        let end = start.saturating_add(*stay);
                         let overlap = end.min(day + 1).saturating_sub(start);
                         if let Some(i) = classes.iter().position(|c| c == class) {
                             bytes[i] += per_day * overlap as f64;

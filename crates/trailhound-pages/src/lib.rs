@@ -20,6 +20,8 @@ pub use timeline_page::timeline;
 pub enum Error {
     #[error("drawing a chart: {0}")]
     Chart(String),
+    #[error("{0}")]
+    Data(String),
     #[error("rendering the page template {name}: {message}")]
     Template { name: String, message: String },
 }

@@ -7,13 +7,15 @@ use std::collections::BTreeMap;
 use minijinja::context;
 use serde::Serialize;
 use trailhound_model::time::{date_of, parse_event_time, DAY_MICROS};
-use trailhound_query::report::{Report, Section};
+use trailhound_query::report::{day_ranges, Report, Section};
 
 use crate::charts::{self, Series, ALERT};
 use crate::{compact, count, generated_at, render, Result};
 
 /// Severity order of the summary.
 const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "info"];
+/// Most buckets on a time axis.
+const MAX_BUCKETS: i64 = 124;
 /// First findings listed per check in its section (all shown rows are in the appendix).
 const FIRST: usize = 3;
 
@@ -31,12 +33,13 @@ impl Axis {
         let first = from.div_euclid(DAY_MICROS);
         let last = (until - 1).max(from).div_euclid(DAY_MICROS);
         let n = last - first + 1;
-        let step = if n <= 124 {
+        // A day, a week or 30 days per bucket, then as many 30 days as keep it within bounds.
+        let step = if n <= MAX_BUCKETS {
             1
-        } else if n <= 7 * 124 {
+        } else if n <= 7 * MAX_BUCKETS {
             7
         } else {
-            30
+            30 * ((n + 30 * MAX_BUCKETS - 1) / (30 * MAX_BUCKETS))
         };
         let labels = (0..(n + step - 1) / step)
             .map(|i| date_of((first + i * step) * DAY_MICROS))
@@ -57,11 +60,11 @@ impl Axis {
             .then_some(i as usize)
     }
 
-    pub fn unit(&self) -> &'static str {
+    pub fn unit(&self) -> String {
         match self.step {
-            1 => "day",
-            7 => "week",
-            _ => "30 days",
+            1 => "day".into(),
+            7 => "week".into(),
+            n => format!("{n} days"),
         }
     }
 }
@@ -85,12 +88,15 @@ struct SectionView<'a> {
     status_label: &'static str,
     chart: Option<String>,
     per_bucket: Vec<(String, u64)>,
+    /// Findings dated outside the period, not on the chart.
+    outside: u64,
     first: Vec<Link>,
     rows: Vec<Row>,
 }
 
-/// An HTML id from a query name (user folders may name queries anything).
-fn anchor(name: &str) -> String {
+/// An HTML id for the `i`th section, readable from its query name (user folders may name
+/// queries anything; the index keeps two names that read alike apart).
+fn anchor(i: usize, name: &str) -> String {
     let a: String = name
         .chars()
         .map(|c| {
@@ -101,14 +107,15 @@ fn anchor(name: &str) -> String {
             }
         })
         .collect();
-    format!("q-{a}")
+    format!("q{}-{a}", i + 1)
 }
 
 fn status_label(s: &Section) -> &'static str {
     match s.status.as_str() {
         "error" => "could not run",
         "findings" => "findings",
-        _ => "passed",
+        "none" => "passed",
+        _ => "unknown",
     }
 }
 
@@ -147,17 +154,24 @@ fn finding_text(columns: &[String], cells: &[String]) -> String {
 
 /// The report as one HTML page.
 pub fn report(r: &Report) -> Result<String> {
-    let from = parse_event_time(&r.from).unwrap_or(0);
-    let until = parse_event_time(&r.until).unwrap_or(from + DAY_MICROS);
+    let period = |t: &str| {
+        parse_event_time(t).ok_or_else(|| {
+            crate::Error::Data(format!("the report's period bound {t:?} is not a time"))
+        })
+    };
+    let (from, until) = (period(&r.from)?, period(&r.until)?);
     let axis = Axis::days(from, until);
 
     let mut sections = Vec::new();
-    for s in &r.sections {
-        let a = anchor(&s.name);
+    for (i, s) in r.sections.iter().enumerate() {
+        let a = anchor(i, &s.name);
         let mut buckets = vec![0u64; axis.labels.len()];
+        // Queries that look back (a baseline, a burst's window) may date findings before the period.
+        let mut outside = 0;
         for (day, n) in &s.per_day {
-            if let Some(b) = axis.bucket(day) {
-                buckets[b] += n;
+            match axis.bucket(day) {
+                Some(b) => buckets[b] += n,
+                None => outside += n,
             }
         }
         let chart = if s.count > 0 && s.time_column.is_some() {
@@ -211,24 +225,29 @@ pub fn report(r: &Report) -> Result<String> {
                 .zip(buckets)
                 .filter(|(_, n)| *n > 0)
                 .collect(),
+            outside,
             first,
             rows,
         });
     }
 
     // Findings by severity: checks with findings and their findings.
-    let mut by_severity: BTreeMap<usize, (String, usize, usize)> = BTreeMap::new();
+    // Known severities in their order, others after them by name.
+    let mut by_severity: BTreeMap<(usize, String), (usize, usize)> = BTreeMap::new();
     for s in r.sections.iter().filter(|s| s.count > 0) {
         let sev = s.severity.to_ascii_lowercase();
         let order = SEVERITIES
             .iter()
             .position(|x| *x == sev)
             .unwrap_or(SEVERITIES.len());
-        let e = by_severity.entry(order).or_insert((sev, 0, 0));
-        e.1 += 1;
-        e.2 += s.count;
+        let e = by_severity.entry((order, sev)).or_default();
+        e.0 += 1;
+        e.1 += s.count;
     }
-    let by_severity: Vec<_> = by_severity.into_values().collect();
+    let by_severity: Vec<(String, usize, usize)> = by_severity
+        .into_iter()
+        .map(|((_, sev), (checks, n))| (sev, checks, n))
+        .collect();
     let severity_chart = if by_severity.is_empty() {
         None
     } else {
@@ -294,7 +313,13 @@ pub fn report(r: &Report) -> Result<String> {
             generated => generated_at(),
             events => count(c.events),
             gap_total => c.gap_count(),
-            regions_with_gaps => c.by_region.iter().filter(|g| !g.gaps.is_empty()).collect::<Vec<_>>(),
+            regions_with_gaps => c
+                .by_region
+                .iter()
+                .filter(|g| !g.gaps.is_empty())
+                .map(|g| (g.account.as_str(), g.region.as_str(), day_ranges(&g.gaps).join(", ")))
+                .collect::<Vec<_>>(),
+            no_data => c.events == 0,
             passed => passed,
             with_findings => r.with_findings(),
             errors => r.errors(),
@@ -330,8 +355,17 @@ mod tests {
     }
 
     #[test]
+    fn decades_stay_within_the_bucket_bound() {
+        let from = parse_event_time("2010-01-01T00:00:00Z").expect("time");
+        let a = Axis::days(from, from + 7305 * DAY_MICROS);
+        assert!(a.labels.len() as i64 <= MAX_BUCKETS, "{}", a.labels.len());
+        assert_eq!(a.step % 30, 0);
+        assert_eq!(a.bucket("2029-12-31"), Some(a.labels.len() - 1));
+    }
+
+    #[test]
     fn anchors_keep_only_safe_characters() {
-        assert_eq!(anchor("root-login"), "q-root-login");
-        assert_eq!(anchor("a\"><b"), "q-a---b");
+        assert_eq!(anchor(0, "root-login"), "q1-root-login");
+        assert_eq!(anchor(1, "a\"><b"), "q2-a---b");
     }
 }

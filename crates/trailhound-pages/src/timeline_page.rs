@@ -24,18 +24,27 @@ const STEPS: [(i64, &str); 9] = [
 const MAX_BUCKETS: i64 = 120;
 
 /// Events and errors per bucket between the first and the last event, the bucket labels and unit.
-pub(crate) fn density(times: &[(i64, bool)]) -> (Vec<String>, Vec<f64>, Vec<f64>, &'static str) {
+pub(crate) fn density(times: &[(i64, bool)]) -> (Vec<String>, Vec<f64>, Vec<f64>, String) {
     let (Some(first), Some(last)) = (
         times.iter().map(|t| t.0).min(),
         times.iter().map(|t| t.0).max(),
     ) else {
-        return (Vec::new(), Vec::new(), Vec::new(), "hour");
+        return (Vec::new(), Vec::new(), Vec::new(), "hour".into());
     };
-    let (step, unit) = STEPS
-        .iter()
-        .copied()
-        .find(|(s, _)| (last.div_euclid(*s) - first.div_euclid(*s) + 1) <= MAX_BUCKETS)
-        .unwrap_or(STEPS[STEPS.len() - 1]);
+    let fits = |s: i64| last.div_euclid(s) - first.div_euclid(s) < MAX_BUCKETS;
+    let (step, unit) = match STEPS.iter().copied().find(|(s, _)| fits(*s)) {
+        Some((s, u)) => (s, u.to_string()),
+        // Years (or forged times centuries apart): as many 30 days per bucket as it takes.
+        None => {
+            let month = 30 * 1440 * MINUTE;
+            let n = (last - first) / month / MAX_BUCKETS + 1;
+            let s = (n..)
+                .map(|k| k * month)
+                .find(|s| fits(*s))
+                .unwrap_or(month * n);
+            (s, format!("{} days", s / (1440 * MINUTE)))
+        }
+    };
     let start = first.div_euclid(step);
     let n = (last.div_euclid(step) - start + 1) as usize;
     let (mut ok, mut bad) = (vec![0.0; n], vec![0.0; n]);
@@ -125,6 +134,15 @@ mod tests {
         assert_eq!((ok[0], bad[0]), (1.0, 1.0));
         assert_eq!((ok[3], bad[30]), (1.0, 1.0));
         assert_eq!(ok.iter().sum::<f64>() + bad.iter().sum::<f64>(), 4.0);
+    }
+
+    #[test]
+    fn forged_times_centuries_apart_stay_within_the_bound() {
+        let year = 365 * 1440 * MINUTE;
+        let (labels, ok, _, unit) = density(&[(-1969 * year, false), (8000 * year, false)]);
+        assert!(labels.len() as i64 <= MAX_BUCKETS, "{}", labels.len());
+        assert!(unit.ends_with(" days"), "{unit}");
+        assert_eq!(ok.iter().sum::<f64>(), 2.0);
     }
 
     #[test]

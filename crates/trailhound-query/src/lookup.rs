@@ -94,14 +94,14 @@ pub struct Lookup {
     pub max_results: Option<usize>,
 }
 
-fn time_lit(t: i64) -> Expr {
+pub(crate) fn time_lit(t: i64) -> Expr {
     lit(ScalarValue::TimestampMicrosecond(
         Some(t),
         Some("UTC".into()),
     ))
 }
 
-fn user(field: &str) -> Expr {
+pub(crate) fn user(field: &str) -> Expr {
     get_field(col("useridentity"), field)
 }
 
@@ -122,7 +122,7 @@ fn condition(key: AttributeKey, v: &str) -> Expr {
     }
 }
 
-fn like_escape(v: &str) -> String {
+pub(crate) fn like_escape(v: &str) -> String {
     v.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

@@ -280,15 +280,10 @@ fn cell_strings(b: &RecordBatch) -> Result<Vec<Vec<String>>> {
 }
 
 /// Cuts `s` to `width` display columns, marking the cut with `…`; control characters become
-/// visible escapes so that one value stays on one line.
+/// visible escapes so that one value stays on one line and a forged log cannot send escape
+/// sequences to the terminal (nor reorder the line with bidirectional overrides).
 fn fit(s: &str, width: usize) -> String {
-    let s: String = if s.contains(['\n', '\r', '\t']) {
-        s.replace('\n', "\\n")
-            .replace('\r', "\\r")
-            .replace('\t', "\\t")
-    } else {
-        s.to_string()
-    };
+    let s = visible(s);
     if s.width() <= width {
         return s;
     }
@@ -303,6 +298,28 @@ fn fit(s: &str, width: usize) -> String {
         w += cw;
     }
     out.push('…');
+    out
+}
+
+/// `s` with control characters and bidirectional controls as escapes (`\n`, `\u{1b}`).
+pub fn visible(s: &str) -> String {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(hidden) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if hidden(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
     out
 }
 
@@ -468,6 +485,13 @@ mod tests {
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("a\nb", 10), "a\\nb");
         assert_eq!(fit("日本語テキスト", 5), "日本…");
+    }
+
+    #[test]
+    fn escape_sequences_never_reach_the_terminal() {
+        assert_eq!(fit("\u{1b}[2Jgone", 40), "\\u{1b}[2Jgone");
+        assert_eq!(fit("a\u{202e}cba", 40), "a\\u{202e}cba");
+        assert_eq!(fit("\u{7}\u{9b}x", 40), "\\u{7}\\u{9b}x");
     }
 
     #[test]

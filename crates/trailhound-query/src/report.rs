@@ -46,23 +46,55 @@ impl Coverage {
 }
 
 /// A region "logs daily" when it has events on at least 3 days and on at least half of the days
-/// from its first active day to the last day anything in the lake logged; its gaps are the days
-/// of that span without events. Running to the lake's last day (not the region's own) is what
-/// catches a region that stopped logging while the others went on; starting at the region's first
-/// day keeps a region enabled mid-period from showing gaps before it existed.
-pub fn gaps(active: &BTreeMap<String, u64>, lake_last_day: i64) -> Vec<String> {
+/// between its own first and last active day. Its gaps are the days without events from its first
+/// active day to the period's last day: a region that stopped logging, or a trail stopped in every
+/// region at once, shows every silent day up to the end of the period, however long; a region
+/// enabled mid-period shows none before it started.
+pub fn gaps(active: &BTreeMap<String, u64>, period_last_day: i64) -> Vec<String> {
     let days: Vec<i64> = active.keys().filter_map(|d| day_number(d)).collect();
-    let Some(&first) = days.first() else {
+    let (Some(&first), Some(&last)) = (days.first(), days.last()) else {
         return Vec::new();
     };
-    let span = lake_last_day - first + 1;
-    if days.len() < 3 || span <= 0 || (days.len() as i64) * 2 < span {
+    let own_span = last - first + 1;
+    if days.len() < 3 || (days.len() as i64) * 2 < own_span {
         return Vec::new();
     }
-    (first..=lake_last_day)
+    (first..=period_last_day.max(last))
         .filter(|d| days.binary_search(d).is_err())
         .map(|d| date_of(d * DAY_MICROS))
         .collect()
+}
+
+/// Consecutive days as ranges: `2024-08-03`, `2024-08-05 to 2024-08-09 (5 days)`.
+pub fn day_ranges(days: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut run: Option<(i64, i64)> = None;
+    let flush = |(a, b): (i64, i64), out: &mut Vec<String>| {
+        out.push(if a == b {
+            date_of(a * DAY_MICROS)
+        } else {
+            format!(
+                "{} to {} ({} days)",
+                date_of(a * DAY_MICROS),
+                date_of(b * DAY_MICROS),
+                b - a + 1
+            )
+        })
+    };
+    for d in days.iter().filter_map(|d| day_number(d)) {
+        run = match run {
+            Some((a, b)) if d == b + 1 => Some((a, d)),
+            Some(r) => {
+                flush(r, &mut out);
+                Some((d, d))
+            }
+            None => Some((d, d)),
+        };
+    }
+    if let Some(r) = run {
+        flush(r, &mut out);
+    }
+    out
 }
 
 /// Days since the epoch of `YYYY-MM-DD`.
@@ -137,7 +169,10 @@ pub async fn coverage(engine: &Engine, from: i64, until: i64) -> Result<Coverage
         regions: Vec::new(),
         by_region: Vec::new(),
     };
-    let mut last_day = i64::MIN;
+    // The period's last day, or today when the period runs into the future.
+    let period_last_day = (until - 1)
+        .min(trailhound_model::window::now_micros())
+        .div_euclid(DAY_MICROS);
     for row in text_rows(&r.batches)? {
         let [account, region, day, n, first, last] = <[String; 6]>::try_from(row)
             .map_err(|_| crate::QueryError::Output("coverage: unexpected columns".into()))?;
@@ -149,7 +184,6 @@ pub async fn coverage(engine: &Engine, from: i64, until: i64) -> Result<Coverage
         if c.last_event.as_ref().is_none_or(|l| last > *l) {
             c.last_event = Some(last);
         }
-        last_day = last_day.max(day_number(&day).unwrap_or(i64::MIN));
         match c.by_region.last_mut() {
             Some(r) if r.account == account && r.region == region => {
                 r.events += n;
@@ -165,7 +199,7 @@ pub async fn coverage(engine: &Engine, from: i64, until: i64) -> Result<Coverage
         }
     }
     for r in &mut c.by_region {
-        r.gaps = gaps(&r.days, last_day);
+        r.gaps = gaps(&r.days, period_last_day);
     }
     c.accounts = c.by_region.iter().map(|r| r.account.clone()).collect();
     c.accounts.dedup();
@@ -299,6 +333,12 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(o, "- Accounts: {}", join_or_none(&c.accounts));
     let _ = writeln!(o, "- Regions: {}", join_or_none(&c.regions));
     let _ = writeln!(o, "- Gaps: {}\n", gap_summary(c));
+    if c.events == 0 {
+        let _ = writeln!(
+            o,
+            "**No events in the period: every check below saw nothing, which proves nothing.**\n"
+        );
+    }
     let _ = writeln!(o, "## Summary\n");
     let _ = writeln!(
         o,
@@ -371,11 +411,21 @@ fn join_or_none(v: &[String]) -> String {
 
 /// `none`, or each region's missing days (`111122223333/us-east-1: 2024-08-02, 2024-08-03`).
 pub fn gap_summary(c: &Coverage) -> String {
+    if c.events == 0 {
+        return "unknown: no events at all in the period".into();
+    }
     let with: Vec<String> = c
         .by_region
         .iter()
         .filter(|r| !r.gaps.is_empty())
-        .map(|r| format!("{}/{}: {}", r.account, r.region, r.gaps.join(", ")))
+        .map(|r| {
+            format!(
+                "{}/{}: {}",
+                r.account,
+                r.region,
+                day_ranges(&r.gaps).join(", ")
+            )
+        })
         .collect();
     if with.is_empty() {
         "none (no day without events in a region that otherwise logs daily)".into()
@@ -406,6 +456,38 @@ mod tests {
     fn a_region_that_stopped_while_others_went_on_has_gaps_to_the_end() {
         let a = active(&["2024-08-01", "2024-08-02", "2024-08-03"]);
         assert_eq!(gaps(&a, day("2024-08-05")), ["2024-08-04", "2024-08-05"]);
+    }
+
+    #[test]
+    fn an_outage_longer_than_the_active_days_is_all_gaps() {
+        // Three days of logging, then a week of silence to the end of the period (a trail
+        // stopped everywhere looks the same in every region).
+        let a = active(&["2024-08-01", "2024-08-02", "2024-08-03"]);
+        let g = gaps(&a, day("2024-08-10"));
+        assert_eq!(g.len(), 7);
+        assert_eq!(day_ranges(&g), ["2024-08-04 to 2024-08-10 (7 days)"]);
+    }
+
+    #[test]
+    fn ranges_join_consecutive_days() {
+        let d: Vec<String> = [
+            "2024-08-01",
+            "2024-08-03",
+            "2024-08-04",
+            "2024-08-05",
+            "2024-08-09",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            day_ranges(&d),
+            [
+                "2024-08-01",
+                "2024-08-03 to 2024-08-05 (3 days)",
+                "2024-08-09"
+            ]
+        );
     }
 
     #[test]

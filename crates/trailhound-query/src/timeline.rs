@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, HashMap};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
-use datafusion::common::ScalarValue;
 use datafusion::execution::FunctionRegistry;
 use datafusion::functions::core::expr_fn::get_field;
 use datafusion::logical_expr::{col, lit, Expr};
@@ -19,6 +18,7 @@ use trailhound_model::window::TimeWindow;
 
 use crate::engine::Engine;
 use crate::error::{QueryError, Result};
+use crate::lookup::{like_escape, time_lit, user};
 
 /// Whose events.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,31 +118,20 @@ pub struct Timeline {
     pub sessions: Vec<Session>,
 }
 
-fn user(field: &str) -> Expr {
-    get_field(col("useridentity"), field)
+fn session_field(group: &str, field: &str) -> Expr {
+    get_field(get_field(user("sessioncontext"), group), field)
 }
 
-fn issuer(field: &str) -> Expr {
-    get_field(
-        get_field(
-            get_field(col("useridentity"), "sessioncontext"),
-            "sessionissuer",
-        ),
-        field,
-    )
-}
-
-fn like_escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
-}
-
-fn time_lit(t: i64) -> Expr {
-    lit(ScalarValue::TimestampMicrosecond(
-        Some(t),
-        Some("UTC".into()),
-    ))
+/// `text` as a regular expression matching itself.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_ascii_punctuation() || c == ' ' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn condition(engine: &Engine, s: &Subject) -> Result<Expr> {
@@ -153,8 +142,8 @@ fn condition(engine: &Engine, s: &Subject) -> Result<Expr> {
                 .or(eq(user("username")))
                 .or(eq(user("principalid")))
                 .or(eq(user("accesskeyid")))
-                .or(eq(issuer("arn")))
-                .or(eq(issuer("username")))
+                .or(eq(session_field("sessionissuer", "arn")))
+                .or(eq(session_field("sessionissuer", "username")))
                 // A role session name, as in `…:assumed-role/Admin/alice`.
                 .or(user("arn").like(lit(format!("%/{}", like_escape(v)))))
         }
@@ -164,14 +153,15 @@ fn condition(engine: &Engine, s: &Subject) -> Result<Expr> {
         }
         Subject::Ip(v) => col("sourceipaddress").eq(lit(v.as_str())),
         Subject::Resource(v) => {
-            // A request parameter whose whole value is the subject: its JSON string, quotes
-            // included, inside the parameters' JSON text.
+            // A request parameter whose whole value is the subject: its JSON string followed by
+            // what ends a value (`,` `}` `]`), so that a key of that name does not match.
             let quoted = serde_json::to_string(v).map_err(|e| QueryError::Output(e.to_string()))?;
-            crate::lookup::resource_name_match(v).or(datafusion::functions::expr_fn::strpos(
+            let pattern = format!("{}\\s*[,}}\\]]", regex_escape(&quoted));
+            crate::lookup::resource_name_match(v).or(datafusion::functions::expr_fn::regexp_like(
                 col("requestparameters"),
-                lit(quoted),
-            )
-            .gt(lit(0)))
+                lit(pattern),
+                None,
+            ))
         }
     })
 }
@@ -185,29 +175,53 @@ const ISSUING_CALLS: [&str; 6] = [
     "AssumeRoot",
 ];
 
-/// Text columns of a batch, by position.
-struct Columns(Vec<StringArray>);
+/// Text columns of a batch, by name.
+struct Columns<'b> {
+    batch: &'b RecordBatch,
+    text: HashMap<&'static str, StringArray>,
+}
 
-impl Columns {
-    fn of(batch: &RecordBatch) -> Result<Self> {
-        Ok(Self(
-            batch
-                .columns()
-                .iter()
-                .map(|c| Ok(cast(c, &DataType::Utf8)?.as_string::<i32>().clone()))
-                .collect::<Result<Vec<_>>>()?,
-        ))
+impl<'b> Columns<'b> {
+    /// The named columns of `batch` as text (only those: a list column stays as it is).
+    fn of(batch: &'b RecordBatch, names: &[&'static str]) -> Result<Self> {
+        let mut text = HashMap::new();
+        for n in names {
+            let c = batch
+                .column_by_name(n)
+                .ok_or_else(|| QueryError::Output(format!("timeline: no column {n}")))?;
+            text.insert(*n, cast(c, &DataType::Utf8)?.as_string::<i32>().clone());
+        }
+        Ok(Self { batch, text })
     }
-    fn get(&self, c: usize, i: usize) -> Option<String> {
-        let a = &self.0[c];
+    fn get(&self, c: &str, i: usize) -> Option<String> {
+        let a = self.text.get(c)?;
         (a.is_valid(i) && !a.value(i).is_empty()).then(|| a.value(i).to_string())
     }
-    fn text(&self, c: usize, i: usize) -> String {
+    fn text(&self, c: &str, i: usize) -> String {
         self.get(c, i).unwrap_or_default()
+    }
+    /// Microseconds of a timestamp column cast to BIGINT.
+    fn micros(&self, c: &str) -> Result<Vec<Option<i64>>> {
+        let col = self
+            .batch
+            .column_by_name(c)
+            .ok_or_else(|| QueryError::Output(format!("timeline: no column {c}")))?;
+        let t = cast(col, &DataType::Int64)?;
+        let t = t.as_primitive::<Int64Type>();
+        Ok((0..t.len())
+            .map(|i| t.is_valid(i).then(|| t.value(i)))
+            .collect())
     }
 }
 
-/// The events of `subject` in `window`, at most `limit` of them in detail.
+/// Who made an event: its ARN, else the service that invoked it, else its identity type.
+fn principal_expr() -> Expr {
+    datafusion::functions::expr_fn::coalesce(vec![user("arn"), user("invokedby"), user("type")])
+}
+
+/// The events of `subject` in `window`, at most `limit` of them in detail. Every matching event
+/// is counted, charted and put in its session from a narrow scan; only the first `limit` are read
+/// in full.
 pub async fn timeline(
     engine: &Engine,
     subject: &Subject,
@@ -221,50 +235,22 @@ pub async fn timeline(
     if let Some(u) = window.until {
         cond = cond.and(col("eventtime").lt(time_lit(u)));
     }
-    let df = engine
-        .context()
-        .table(trailhound_model::lake::Dataset::Events.dir())
-        .await?
-        .filter(cond)?
-        .select(vec![
-            datafusion::logical_expr::cast(col("eventtime"), DataType::Int64).alias("t"),
-            col("eventtime"),
-            col("eventid"),
-            col("eventsource"),
-            col("eventname"),
-            col("recipientaccountid"),
-            col("awsregion"),
-            user("arn"),
-            user("type"),
-            user("accesskeyid"),
-            col("sourceipaddress"),
-            col("useragent"),
-            col("errorcode"),
-            col("errormessage"),
-            col("readonly"),
-            issuer("arn"),
-            get_field(
-                get_field(
-                    get_field(col("useridentity"), "sessioncontext"),
-                    "attributes",
-                ),
-                "creationdate",
-            ),
-            get_field(
-                get_field(
-                    get_field(col("useridentity"), "sessioncontext"),
-                    "attributes",
-                ),
-                "mfaauthenticated",
-            ),
-            col("resources"),
-            get_field(col("useridentity"), "invokedby"),
-        ])?
-        .sort(vec![
+    let events = || async {
+        Ok::<_, QueryError>(
+            engine
+                .context()
+                .table(trailhound_model::lake::Dataset::Events.dir())
+                .await?
+                .filter(cond.clone())?,
+        )
+    };
+    let micros = datafusion::logical_expr::cast(col("eventtime"), DataType::Int64).alias("t");
+    let order = || {
+        vec![
             col("eventtime").sort(true, true),
             col("eventid").sort(true, true),
-        ])?;
-    let batches = df.collect().await?;
+        ]
+    };
     let mut t = Timeline {
         subject_kind: subject.kind().to_string(),
         subject: subject.value().to_string(),
@@ -276,33 +262,54 @@ pub async fn timeline(
         events: Vec::new(),
         sessions: Vec::new(),
     };
+
+    // Every event, narrow: time, error, session key and what describes the session.
+    let all = events()
+        .await?
+        .sort(order())?
+        .select(vec![
+            micros.clone(),
+            col("errorcode"),
+            user("accesskeyid").alias("access_key"),
+            principal_expr().alias("principal"),
+            col("sourceipaddress"),
+            session_field("sessionissuer", "arn").alias("issuer"),
+            session_field("attributes", "creationdate").alias("created"),
+            session_field("attributes", "mfaauthenticated").alias("mfa"),
+        ])?
+        .collect()
+        .await?;
     let mut session_of: HashMap<String, usize> = HashMap::new();
-    for b in &batches {
-        let micros_col = cast(b.column(0), &DataType::Int64)?;
-        let micros_col = micros_col.as_primitive::<Int64Type>();
-        let c = Columns::of(b)?;
-        let resources = b.column(18).as_list::<i32>();
-        for i in 0..b.num_rows() {
-            let micros = micros_col.value(i);
-            let error = c.get(12, i);
+    for b in &all {
+        let c = Columns::of(
+            b,
+            &[
+                "errorcode",
+                "access_key",
+                "principal",
+                "sourceipaddress",
+                "issuer",
+                "created",
+                "mfa",
+            ],
+        )?;
+        for (i, micros) in c.micros("t")?.into_iter().enumerate() {
+            let micros = micros.unwrap_or_default();
+            let error = c.get("errorcode", i).is_some();
             t.total += 1;
-            t.errors += usize::from(error.is_some());
-            t.times.push((micros, error.is_some()));
-            let key = c.get(9, i);
-            let principal = c
-                .get(7, i)
-                .or_else(|| c.get(19, i))
-                .or_else(|| c.get(8, i))
-                .unwrap_or_else(|| "(unknown)".into());
-            let session_id = key.clone().unwrap_or_else(|| principal.clone());
-            let idx = *session_of.entry(session_id).or_insert_with(|| {
+            t.errors += usize::from(error);
+            t.times.push((micros, error));
+            let key = c.get("access_key", i);
+            let principal = c.get("principal", i).unwrap_or_else(|| "(unknown)".into());
+            let id = key.clone().unwrap_or_else(|| principal.clone());
+            let idx = *session_of.entry(id).or_insert_with(|| {
                 t.sessions.push(Session {
-                    key: key.clone(),
-                    principal: principal.clone(),
-                    issuer: c.get(15, i),
-                    created: c.get(16, i),
-                    mfa: c.get(17, i),
-                    first: String::new(),
+                    key,
+                    principal,
+                    issuer: c.get("issuer", i),
+                    created: c.get("created", i),
+                    mfa: c.get("mfa", i),
+                    first: format_event_time(micros),
                     last: String::new(),
                     events: 0,
                     errors: 0,
@@ -311,51 +318,84 @@ pub async fn timeline(
                 });
                 t.sessions.len() - 1
             });
-            let time = format_event_time(micros);
             let s = &mut t.sessions[idx];
-            if s.events == 0 {
-                s.first = time.clone();
-            }
-            s.last = time.clone();
+            s.last = format_event_time(micros);
             s.events += 1;
-            s.errors += usize::from(error.is_some());
-            let ip = c.text(10, i);
+            s.errors += usize::from(error);
+            let ip = c.text("sourceipaddress", i);
             if !ip.is_empty() && !s.source_ips.contains(&ip) {
-                s.source_ips.push(ip.clone());
+                s.source_ips.push(ip);
             }
-            if t.events.len() < limit {
-                let mut res = Vec::new();
-                if resources.is_valid(i) {
-                    if let Some(items) = resources.value(i).as_struct_opt() {
-                        if let Some(arns) = items
-                            .column_by_name("arn")
-                            .and_then(|a| a.as_string_opt::<i32>())
-                        {
-                            res.extend(
-                                (0..arns.len())
-                                    .filter(|j| arns.is_valid(*j))
-                                    .map(|j| arns.value(j).to_string()),
-                            );
-                        }
-                    }
-                }
+        }
+    }
+
+    // The first `limit` events in full, in the same order.
+    if limit > 0 && t.total > 0 {
+        let detail = events()
+            .await?
+            .sort(order())?
+            .limit(0, Some(limit))?
+            .select(vec![
+                micros,
+                col("eventid"),
+                col("eventsource"),
+                col("eventname"),
+                col("recipientaccountid"),
+                col("awsregion"),
+                principal_expr().alias("principal"),
+                user("accesskeyid").alias("access_key"),
+                col("sourceipaddress"),
+                col("useragent"),
+                col("errorcode"),
+                col("errormessage"),
+                col("readonly"),
+                col("resources"),
+            ])?
+            .collect()
+            .await?;
+        for b in &detail {
+            let c = Columns::of(
+                b,
+                &[
+                    "eventid",
+                    "eventsource",
+                    "eventname",
+                    "recipientaccountid",
+                    "awsregion",
+                    "principal",
+                    "access_key",
+                    "sourceipaddress",
+                    "useragent",
+                    "errorcode",
+                    "errormessage",
+                    "readonly",
+                ],
+            )?;
+            let resources = b
+                .column_by_name("resources")
+                .and_then(|r| r.as_list_opt::<i32>());
+            for (i, micros) in c.micros("t")?.into_iter().enumerate() {
+                let micros = micros.unwrap_or_default();
+                let principal = c.get("principal", i).unwrap_or_else(|| "(unknown)".into());
+                let id = c.get("access_key", i).unwrap_or_else(|| principal.clone());
+                let session = session_of.get(&id).copied().unwrap_or(0);
                 t.events.push(TimelineEvent {
-                    time,
+                    time: format_event_time(micros),
                     micros,
-                    event_id: c.text(2, i),
-                    event_source: c.text(3, i),
-                    event_name: c.text(4, i),
-                    account: c.text(5, i),
-                    region: c.text(6, i),
+                    event_id: c.text("eventid", i),
+                    event_source: c.text("eventsource", i),
+                    event_name: c.text("eventname", i),
+                    account: c.text("recipientaccountid", i),
+                    region: c.text("awsregion", i),
                     principal,
-                    access_key: key,
-                    source_ip: ip,
-                    user_agent: c.text(11, i),
-                    error_message: c.get(13, i),
-                    error_code: error,
-                    read_only: c.get(14, i).map(|v| v == "true"),
-                    resources: res,
-                    session: idx,
+                    access_key: c.get("access_key", i),
+                    source_ip: c.text("sourceipaddress", i),
+                    user_agent: c.text("useragent", i),
+                    error_code: c.get("errorcode", i),
+                    error_message: c.get("errormessage", i),
+                    read_only: c.get("readonly", i).map(|v| v == "true"),
+                    resources: resources.map(|r| resource_arns(r, i)).unwrap_or_default(),
+                    session,
                 });
             }
         }
@@ -364,12 +404,36 @@ pub async fn timeline(
     Ok(t)
 }
 
+/// The ARNs in row `i` of a `resources` list.
+fn resource_arns(list: &datafusion::arrow::array::ListArray, i: usize) -> Vec<String> {
+    if !list.is_valid(i) {
+        return Vec::new();
+    }
+    let items = list.value(i);
+    let Some(arns) = items
+        .as_struct_opt()
+        .and_then(|s| s.column_by_name("arn"))
+        .and_then(|a| a.as_string_opt::<i32>())
+    else {
+        return Vec::new();
+    };
+    (0..arns.len())
+        .filter(|j| arns.is_valid(*j))
+        .map(|j| arns.value(j).to_string())
+        .collect()
+}
+
 /// How far back a chain is followed: role chaining is limited to one hour sessions, and real
 /// chains are two or three calls long.
 const MAX_CHAIN: usize = 5;
 
+/// Credentials live at most 36 hours (12 for a role): how far before a call the call that issued
+/// its key is looked for.
+const CREDENTIAL_LIFE: i64 = 36 * 3_600_000_000;
+
 /// Finds, for every session with temporary credentials, the call that issued its key, then the
-/// call that issued that caller's key, and so on.
+/// call that issued that caller's key, and so on; each level is searched from a credential's
+/// lifetime before the earliest call of the level below.
 async fn trace_chains(
     engine: &Engine,
     window: &TimeWindow,
@@ -381,7 +445,8 @@ async fn trace_chains(
         .filter_map(|s| s.key.clone())
         .filter(|k| k.starts_with("ASIA"))
         .collect();
-    let mut issued: HashMap<String, Issuance> = HashMap::new();
+    let mut issued: HashMap<String, Option<Issuance>> = HashMap::new();
+    let (mut since, mut until) = (window.from, window.until);
     for _ in 0..MAX_CHAIN {
         wanted.retain(|k| !issued.contains_key(k));
         wanted.sort();
@@ -389,32 +454,37 @@ async fn trace_chains(
         if wanted.is_empty() {
             break;
         }
-        let found = issuing_calls(engine, window, &wanted).await?;
+        let found = issuing_calls(
+            engine,
+            since.map(|f| f.saturating_sub(CREDENTIAL_LIFE)),
+            until,
+            &wanted,
+        )
+        .await?;
         let mut next = Vec::new();
-        for (key, call) in found {
+        let (mut earliest, mut latest) = (i64::MAX, i64::MIN);
+        for (key, (call, at)) in found {
             if let Some(k) = call.caller_key.clone().filter(|k| k.starts_with("ASIA")) {
                 next.push(k);
+                earliest = earliest.min(at);
+                latest = latest.max(at);
             }
-            issued.insert(key, call);
+            issued.insert(key, Some(call));
         }
         // Keys not found stay unresolved; do not ask again.
         for k in &wanted {
-            issued.entry(k.clone()).or_insert_with(|| Issuance {
-                time: String::new(),
-                event_name: String::new(),
-                caller: String::new(),
-                caller_key: None,
-                source_ip: String::new(),
-                role_arn: None,
-                session_name: None,
-            });
+            issued.entry(k.clone()).or_insert(None);
         }
+        (since, until) = (
+            since.map(|s| s.saturating_sub(CREDENTIAL_LIFE).min(earliest)),
+            (latest > i64::MIN).then(|| latest.saturating_add(1)),
+        );
         wanted = next;
     }
     for s in sessions {
         let mut key = s.key.clone();
-        while let Some(call) = key.as_ref().and_then(|k| issued.get(k)) {
-            if call.event_name.is_empty() || s.chain.len() >= MAX_CHAIN {
+        while let Some(Some(call)) = key.as_ref().and_then(|k| issued.get(k)) {
+            if s.chain.len() >= MAX_CHAIN {
                 break;
             }
             s.chain.push(call.clone());
@@ -424,20 +494,19 @@ async fn trace_chains(
     Ok(())
 }
 
-/// The calls that issued `keys`, by key. Credentials live at most 36 hours (12 for a role), so
-/// the search starts a day and a half before the window.
+/// The calls in `[since, until)` that issued `keys`, by key, with their time (µs).
 async fn issuing_calls(
     engine: &Engine,
-    window: &TimeWindow,
+    since: Option<i64>,
+    until: Option<i64>,
     keys: &[String],
-) -> Result<BTreeMap<String, Issuance>> {
-    let json = |path: &[&str]| {
-        let mut args = vec![col("responseelements")];
-        args.extend(path.iter().map(|p| lit(*p)));
-        args
-    };
+) -> Result<BTreeMap<String, (Issuance, i64)>> {
     let get_str = engine.context().udf("json_get_str")?;
-    let issued_key = get_str.call(json(&["credentials", "accessKeyId"]));
+    let issued_key = get_str.call(vec![
+        col("responseelements"),
+        lit("credentials"),
+        lit("accessKeyId"),
+    ]);
     let mut cond = col("eventname")
         .in_list(ISSUING_CALLS.iter().map(|n| lit(*n)).collect(), false)
         .and(
@@ -445,60 +514,60 @@ async fn issuing_calls(
                 .clone()
                 .in_list(keys.iter().map(|k| lit(k.as_str())).collect(), false),
         );
-    if let Some(f) = window.from {
-        cond = cond.and(col("eventtime").gt_eq(time_lit(f - 36 * 3_600_000_000)));
+    if let Some(f) = since {
+        cond = cond.and(col("eventtime").gt_eq(time_lit(f)));
     }
-    if let Some(u) = window.until {
+    if let Some(u) = until {
         cond = cond.and(col("eventtime").lt(time_lit(u)));
     }
-    let req = |p: &str| {
-        engine
-            .context()
-            .udf("json_get_str")
-            .map(|f| f.call(vec![col("requestparameters"), lit(p.to_string())]))
-    };
+    let req = |p: &str| get_str.call(vec![col("requestparameters"), lit(p.to_string())]);
     let df = engine
         .context()
         .table(trailhound_model::lake::Dataset::Events.dir())
         .await?
         .filter(cond)?
+        .sort(vec![col("eventtime").sort(true, true)])?
         .select(vec![
-            issued_key,
-            col("eventtime"),
+            issued_key.alias("issued_key"),
+            datafusion::logical_expr::cast(col("eventtime"), DataType::Int64).alias("t"),
             col("eventname"),
-            user("arn"),
-            user("accesskeyid"),
+            principal_expr().alias("caller"),
+            user("accesskeyid").alias("caller_key"),
             col("sourceipaddress"),
-            req("roleArn")?,
-            req("roleSessionName")?,
-            user("invokedby"),
-            user("type"),
+            req("roleArn").alias("role_arn"),
+            req("roleSessionName").alias("session_name"),
         ])?;
     let mut out = BTreeMap::new();
     for b in df.collect().await? {
-        let times = cast(
-            &cast(
-                b.column(1),
-                &DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, None),
-            )?,
-            &DataType::Int64,
+        let c = Columns::of(
+            &b,
+            &[
+                "issued_key",
+                "eventname",
+                "caller",
+                "caller_key",
+                "sourceipaddress",
+                "role_arn",
+                "session_name",
+            ],
         )?;
-        let times = times.as_primitive::<Int64Type>();
-        let c = Columns::of(&b)?;
-        for i in 0..b.num_rows() {
-            let Some(key) = c.get(0, i) else { continue };
-            out.entry(key).or_insert_with(|| Issuance {
-                time: format_event_time(times.value(i)),
-                event_name: c.text(2, i),
-                caller: c
-                    .get(3, i)
-                    .or_else(|| c.get(8, i))
-                    .or_else(|| c.get(9, i))
-                    .unwrap_or_else(|| "(unknown)".into()),
-                caller_key: c.get(4, i),
-                source_ip: c.text(5, i),
-                role_arn: c.get(6, i),
-                session_name: c.get(7, i),
+        for (i, at) in c.micros("t")?.into_iter().enumerate() {
+            let (Some(key), Some(at)) = (c.get("issued_key", i), at) else {
+                continue;
+            };
+            out.entry(key).or_insert_with(|| {
+                (
+                    Issuance {
+                        time: format_event_time(at),
+                        event_name: c.text("eventname", i),
+                        caller: c.get("caller", i).unwrap_or_else(|| "(unknown)".into()),
+                        caller_key: c.get("caller_key", i),
+                        source_ip: c.text("sourceipaddress", i),
+                        role_arn: c.get("role_arn", i),
+                        session_name: c.get("session_name", i),
+                    },
+                    at,
+                )
             });
         }
     }

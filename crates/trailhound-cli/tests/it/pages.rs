@@ -258,8 +258,17 @@ fn page(args: &[&str], lake: &Path, name: &str) -> PathBuf {
     path
 }
 
-/// Loads a page in Chromium; its findings as JSON.
+/// Loads a page in Chromium; its findings as JSON. The file itself must hold no script or image
+/// element (injected markup is text).
 fn browse(page: &Path, reference: Option<&Path>) -> Value {
+    let html = std::fs::read_to_string(page).unwrap();
+    for tag in ["<script", "<img", "<iframe", "<object"] {
+        assert!(
+            !html.to_ascii_lowercase().contains(tag),
+            "{tag} in {}",
+            page.display()
+        );
+    }
     let shot = page.with_extension("png");
     let mut cmd = std::process::Command::new("python3");
     cmd.arg(repo_root().join("crates/trailhound-cli/tests/browser.py"))
@@ -298,9 +307,14 @@ fn assert_sound(v: &Value, charts: &[&str]) {
     assert!(v["print_pages"].as_i64().unwrap_or(0) >= 1);
     let drawn = v["charts"].as_array().unwrap();
     for id in charts {
+        // Section charts carry the section's index before the query's name.
         let c = drawn
             .iter()
-            .find(|c| c["id"] == *id)
+            .find(|c| {
+                c["id"]
+                    .as_str()
+                    .is_some_and(|x| x == *id || x.ends_with(&format!("-{id}")))
+            })
             .unwrap_or_else(|| panic!("no chart {id}; charts: {drawn:?}"));
         assert_eq!(c["svg"], json!(true), "{id}: no svg");
         assert!(
@@ -349,8 +363,15 @@ fn report_page_shows_findings_gaps_and_injected_markup_as_text() {
         &[
             "chart-severity",
             "chart-coverage",
-            "chart-q-cis-4-08-s3-bucket-policy-changes",
+            "cis-4-08-s3-bucket-policy-changes",
         ],
+    );
+    // The chart's numbers: Deep's two policy changes on 2024-08-02, the forged one on 2024-08-04.
+    assert!(
+        html.contains(
+            "<tr><td>2024-08-02</td><td class=\"num\">2</td></tr><tr><td>2024-08-04</td><td class=\"num\">1</td></tr>"
+        ),
+        "CIS 4.8 per day"
     );
     let b = body(&v);
     assert!(
@@ -423,57 +444,183 @@ fn timeline_page_traces_the_assume_role_chain() {
     );
 }
 
+fn timeline(lake: &Path, args: &[&str]) -> String {
+    let out = bin()
+        .arg("timeline")
+        .args(args)
+        .arg("--lake")
+        .arg(lake)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "timeline {args:?}: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
 #[test]
 fn timeline_table_and_json_agree() {
     let lake = crafted_lake();
-    let run = |fmt: &str| {
-        let out = bin()
-            .args([
-                "timeline",
-                "--resource",
-                "finance",
-                "--format",
-                fmt,
-                "--lake",
-            ])
-            .arg(lake)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        text(&out.stdout)
-    };
-    let j: Value = serde_json::from_str(&run("json")).unwrap();
-    assert_eq!(j["total"], 4);
-    assert_eq!(j["errors"], 4);
+    let j: Value = serde_json::from_str(&timeline(
+        lake,
+        &["--resource", "finance", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(
+        (j["total"].as_u64(), j["errors"].as_u64()),
+        (Some(4), Some(4))
+    );
     assert_eq!(j["sessions"].as_array().unwrap().len(), 1);
-    assert_eq!(j["sessions"][0]["chain"].as_array().unwrap().len(), 2);
-    let t = run("table");
+    let chain = j["sessions"][0]["chain"].as_array().unwrap();
+    assert_eq!(chain.len(), 2);
+    let t = timeline(lake, &["--resource", "finance"]);
     assert!(
         t.starts_with("resource finance: 4 event(s), 4 error(s), 1 session(s)"),
         "{t}"
     );
+    // One table row per event of the JSON, each marked as an error.
+    let ids: Vec<&str> = j["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["time"].as_str().unwrap())
+        .collect();
+    for time in &ids {
+        let rows = t
+            .lines()
+            .filter(|l| l.starts_with(&format!("| {time} ")))
+            .count();
+        assert_eq!(rows, 1, "{time} in {t}");
+    }
     assert_eq!(t.matches("ERROR AccessDenied").count(), 4, "{t}");
-    // By network too, and nothing for an address never seen.
-    let out = bin()
-        .args([
-            "timeline",
-            "--ip",
-            "203.0.113.0/24",
+    // The chain in full, one call per line.
+    assert!(t.contains("  <- AssumeRole arn:aws:iam::111122223333:role/Deep as deep-work by arn:aws:sts::111122223333:assumed-role/Admin/alice-admin (ASIAADMINSESSION0001) from 203.0.113.7 at 2024-08-02T09:10:00Z"), "{t}");
+    assert!(t.contains("  <- AssumeRole arn:aws:iam::111122223333:role/Admin as alice-admin by arn:aws:iam::111122223333:user/alice (AKIAALICEKEY00000001) from 203.0.113.7 at 2024-08-02T09:00:00Z"), "{t}");
+}
+
+#[test]
+fn timeline_subjects_and_windows() {
+    let lake = crafted_lake();
+    let total = |args: &[&str]| {
+        let mut a = args.to_vec();
+        a.extend(["--format", "json"]);
+        let v: Value = serde_json::from_str(&timeline(lake, &a)).unwrap();
+        v["total"].as_u64().unwrap()
+    };
+    // A network, an address, nothing.
+    assert_eq!(total(&["--ip", "203.0.113.0/24"]), 20);
+    assert_eq!(total(&["--ip", "198.51.100.1"]), 0);
+    // A request parameter's value matches, its key does not.
+    assert_eq!(total(&["--resource", "q3.xlsx"]), 4);
+    assert_eq!(total(&["--resource", "key"]), 0);
+    assert_eq!(total(&["--resource", "bucketName"]), 0);
+    // By access key, by role session name, by the user's name.
+    assert_eq!(total(&["--principal", "ASIADEEPSESSION00002"]), 7);
+    assert_eq!(total(&["--principal", "alice-admin"]), 2);
+    assert_eq!(total(&["--principal", "alice"]), 10);
+    // A window that starts after Deep's key was issued still finds the calls that issued it.
+    let v: Value = serde_json::from_str(&timeline(
+        lake,
+        &[
+            "--principal",
+            "Deep",
+            "--from",
+            "2024-08-02T09:15:00Z",
+            "--until",
+            "2024-08-02T10:02:00Z",
             "--format",
             "json",
-            "--lake",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(
+        v["total"], 5,
+        "three policy calls and two reads in the window"
+    );
+    assert_eq!(
+        v["sessions"][0]["chain"].as_array().unwrap().len(),
+        2,
+        "{v}"
+    );
+    assert_eq!(
+        v["sessions"][0]["chain"][1]["caller"],
+        "arn:aws:iam::111122223333:user/alice"
+    );
+}
+
+#[test]
+fn timeline_table_lists_every_event_up_to_the_limit() {
+    // 768 events of one role in the sample lake: the table shows --limit of them, not 100.
+    let t = timeline(
+        sample_lake(),
+        &[
+            "--principal",
+            "OrganizationAccountAccessRole",
+            "--limit",
+            "150",
+        ],
+    );
+    let rows = t.lines().filter(|l| l.starts_with("| 2024-")).count();
+    assert_eq!(rows, 150, "{t}");
+    assert!(t.contains("(the first 150 of 768 events; raise --limit for more)"));
+}
+
+#[test]
+fn pages_of_an_empty_period_say_so() {
+    let lake = crafted_lake();
+    let p = page(
+        &[
+            "report",
+            "compliance",
+            "--from",
+            "2030-01-01",
+            "--until",
+            "2030-01-08",
+        ],
+        lake,
+        "empty-report",
+    );
+    let v = browse(&p, None);
+    assert_sound(&v, &[]);
+    assert!(
+        body(&v).contains("No events in the period: every check below saw nothing"),
+        "{}",
+        body(&v)
+    );
+    let p = page(
+        &["timeline", "--principal", "nobody"],
+        lake,
+        "empty-timeline",
+    );
+    let v = browse(&p, None);
+    assert_sound(&v, &[]);
+    assert!(body(&v).contains("No events of this principal in the window."));
+    let out = lake.parent().unwrap().join("empty-cost.html");
+    let run = bin()
+        .args([
+            "cost",
+            "--format",
+            "html",
+            "--from",
+            "2030-01-01",
+            "--until",
+            "2030-01-08",
+            "--output",
         ])
+        .arg(&out)
         .arg(lake)
         .output()
         .unwrap();
-    let all: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(all["total"], 20, "{}", text(&out.stderr));
-    let none = bin()
-        .args(["timeline", "--ip", "198.51.100.1", "--lake"])
-        .arg(lake)
-        .output()
-        .unwrap();
-    assert!(text(&none.stdout).starts_with("ip 198.51.100.1: 0 event(s)"));
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let v = browse(&out, None);
+    assert_sound(&v, &[]);
+    assert!(
+        body(&v).contains("No events in the period."),
+        "{}",
+        body(&v)
+    );
 }
 
 /// The sample lake's three pages against the reference screenshots in `testdata/pages/`.

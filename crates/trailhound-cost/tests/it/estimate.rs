@@ -277,7 +277,11 @@ fn lifecycle_specs() {
     assert_eq!(l.total_days(), 365);
     for (spec, want) in [
         ("STANDARD", "is not CLASS:DAYS"),
-        ("STANDARD:0", "not a positive number"),
+        ("STANDARD:0", "not a number of days from 1 to 36500"),
+        (
+            "STANDARD:4294967295,GLACIER:1",
+            "not a number of days from 1 to 36500",
+        ),
         ("TAPE:30", "unknown storage class TAPE"),
         ("", "no stages"),
     ] {

@@ -11,13 +11,19 @@ use std::path::PathBuf;
 pub fn real_logs_dir() -> PathBuf {
     let dir = std::env::var_os("TRAILHOUND_REAL_LOGS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cloudtrail-real")
-        });
+        .unwrap_or_else(|| crate_dir().join("../../../shared/cloudtrail-real"));
     assert!(
         dir.join("AWSLogs").is_dir(),
         "the real CloudTrail corpus is missing at {}",
         dir.display()
     );
     dir
+}
+
+/// This crate's folder: cargo sets CARGO_MANIFEST_DIR when it runs the test, and the value compiled
+/// in may be another checkout's when checkouts share a target directory.
+fn crate_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

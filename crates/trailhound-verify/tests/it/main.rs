@@ -303,9 +303,7 @@ fn real_logs() -> &'static Path {
     P.get_or_init(|| {
         let p = std::env::var_os("TRAILHOUND_REAL_LOGS")
             .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/cloudtrail-real")
-            });
+            .unwrap_or_else(|| crate_dir().join("../../../shared/cloudtrail-real"));
         assert!(p.is_dir(), "the real corpus is missing at {}", p.display());
         p
     })
@@ -333,4 +331,12 @@ fn the_real_digests_are_read_and_their_absent_logs_reported() {
         .iter()
         .any(|f| matches!(f, Finding::LogMissing { .. })));
     assert!(r.count(LogStatus::Missing) > 0);
+}
+
+/// This crate's folder: cargo sets CARGO_MANIFEST_DIR when it runs the test, and the value compiled
+/// in may be another checkout's when checkouts share a target directory.
+fn crate_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
