@@ -4,7 +4,11 @@
 //! `<title>`) and whose numbers are also in a table beside it: colour is never the only carrier of
 //! meaning (series are named in legends, gaps carry a mark as well as a colour).
 
+use std::ops::Range;
+
 use plotters::coord::ranged1d::SegmentValue;
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -72,6 +76,62 @@ fn short(s: &str, n: usize) -> String {
     }
 }
 
+/// A plotting area over f64 x and y, as every chart over time has.
+type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The frame the time charts share: white canvas, margins, room for the y labels, the ranges.
+fn frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    y_label_room: u32,
+    x: Range<f64>,
+    y: Range<f64>,
+) -> Result<Plot<'a, 'b>> {
+    root.fill(&WHITE).map_err(err)?;
+    ChartBuilder::on(root)
+        .margin(6)
+        .margin_right(40)
+        .x_label_area_size(22)
+        .y_label_area_size(y_label_room)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
+}
+
+/// Their axes: light grid lines only across (and down when `x_grid`), labels formatted.
+fn axes(
+    chart: &mut Plot,
+    x_grid: bool,
+    x_labels: usize,
+    x_format: &dyn Fn(&f64) -> String,
+    y_format: &dyn Fn(f64) -> String,
+) -> Result<()> {
+    let y_fmt = |y: &f64| y_format(*y);
+    let mut mesh = chart.configure_mesh();
+    if !x_grid {
+        mesh.disable_x_mesh();
+    }
+    mesh.light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .x_labels(x_labels)
+        .x_label_formatter(x_format)
+        .y_labels(4)
+        .y_label_formatter(&y_fmt)
+        .label_style((FONT, 11))
+        .draw()
+        .map_err(err)
+}
+
+/// Their legend, naming every series.
+fn legend<'a, 'b: 'a>(chart: &mut Plot<'a, 'b>, position: SeriesLabelPosition) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(GRID)
+        .label_font((FONT, 11))
+        .draw()
+        .map_err(err)
+}
+
 /// One named series of a bar or line chart.
 pub struct Series<'a> {
     pub name: &'a str,
@@ -102,14 +162,7 @@ pub fn bars(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .margin_right(40)
-            .x_label_area_size(22)
-            .y_label_area_size(52)
-            .build_cartesian_2d(0f64..n as f64, 0f64..top * headroom)
-            .map_err(err)?;
+        let mut chart = frame(&root, 52, 0f64..n as f64, 0f64..top * headroom)?;
         let x_fmt = |x: &f64| {
             let i = x.floor() as usize;
             if (x - x.floor()).abs() < 1e-9 {
@@ -118,18 +171,7 @@ pub fn bars(
                 String::new()
             }
         };
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .x_labels(n.min(6))
-            .x_label_formatter(&x_fmt)
-            .y_labels(4)
-            .y_label_formatter(&|y| y_format(*y))
-            .label_style((FONT, 11))
-            .draw()
-            .map_err(err)?;
+        axes(&mut chart, false, n.min(6), &x_fmt, y_format)?;
         let mut base = vec![0.0; n];
         for (k, s) in series.iter().enumerate() {
             let colour = colours[k % colours.len()];
@@ -153,14 +195,7 @@ pub fn bars(
             }
         }
         if series.len() > 1 {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(GRID)
-                .label_font((FONT, 11))
-                .draw()
-                .map_err(err)?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         }
         root.present().map_err(err)?;
     }
@@ -184,15 +219,8 @@ pub fn lines(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .margin_right(40)
-            .x_label_area_size(22)
-            .y_label_area_size(60)
-            // Room above the highest point for the legend.
-            .build_cartesian_2d(0f64..(n - 1) as f64, 0f64..top * 1.35)
-            .map_err(err)?;
+        // Room above the highest point for the legend.
+        let mut chart = frame(&root, 60, 0f64..(n - 1) as f64, 0f64..top * 1.35)?;
         let x_fmt = |x: &f64| {
             if (x - x.round()).abs() < 1e-9 {
                 labels.get(x.round() as usize).cloned().unwrap_or_default()
@@ -200,17 +228,7 @@ pub fn lines(
                 String::new()
             }
         };
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .x_labels(labels.len().min(6))
-            .x_label_formatter(&x_fmt)
-            .y_labels(4)
-            .y_label_formatter(&|y| y_format(*y))
-            .label_style((FONT, 11))
-            .draw()
-            .map_err(err)?;
+        axes(&mut chart, true, labels.len().min(6), &x_fmt, y_format)?;
         for (k, s) in series.iter().enumerate() {
             let colour = PALETTE[k % PALETTE.len()];
             let points: Vec<(f64, f64)> = s
@@ -239,14 +257,7 @@ pub fn lines(
             }
             .map_err(err)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .label_font((FONT, 11))
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         root.present().map_err(err)?;
     }
     Ok(accessible(svg, label))
@@ -274,25 +285,8 @@ pub fn stacked_areas(
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(6)
-            .margin_right(40)
-            .x_label_area_size(22)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0f64..x_max, 0f64..top * 1.1)
-            .map_err(err)?;
-        chart
-            .configure_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .x_labels(8)
-            .x_label_formatter(&|x| x_format(*x))
-            .y_labels(4)
-            .y_label_formatter(&|y| y_format(*y))
-            .label_style((FONT, 11))
-            .draw()
-            .map_err(err)?;
+        let mut chart = frame(&root, 60, 0f64..x_max, 0f64..top * 1.1)?;
+        axes(&mut chart, true, 8, &|x| x_format(*x), y_format)?;
         // Draw the cumulative sums from the top down so each layer shows its own band.
         let mut cumulative: Vec<Vec<f64>> = Vec::new();
         let mut acc = vec![0.0; xs.len()];
@@ -320,14 +314,7 @@ pub fn stacked_areas(
                     Rectangle::new([(x, y - 5), (x + 10, y + 5)], colour.mix(0.75).filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(GRID)
-            .label_font((FONT, 11))
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         root.present().map_err(err)?;
     }
     Ok(accessible(svg, label))

@@ -242,6 +242,13 @@ fn real_lake() -> &'static Path {
     })
 }
 
+fn basic_selectors() -> String {
+    repo_root()
+        .join("testdata/selectors/basic.json")
+        .display()
+        .to_string()
+}
+
 /// Runs trailhound writing an HTML page, with a fixed generation time.
 fn page(args: &[&str], lake: &Path, name: &str) -> PathBuf {
     let path = lake.parent().unwrap().join(format!("{name}.html"));
@@ -390,16 +397,7 @@ fn report_page_shows_findings_gaps_and_injected_markup_as_text() {
 #[test]
 fn cost_page_draws_days_sources_and_storage() {
     let lake = crafted_lake();
-    let out = lake.parent().unwrap().join("cost.html");
-    let run = bin()
-        .args(["cost", "--format", "html", "--output"])
-        .arg(&out)
-        .arg("--selectors")
-        .arg(repo_root().join("testdata/selectors/basic.json"))
-        .arg(lake)
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", text(&run.stderr));
+    let out = page(&["cost", "--selectors", &basic_selectors()], lake, "cost");
     let v = browse(&out, None);
     assert_sound(
         &v,
@@ -597,23 +595,11 @@ fn pages_of_an_empty_period_say_so() {
     let v = browse(&p, None);
     assert_sound(&v, &[]);
     assert!(body(&v).contains("No events of this principal in the window."));
-    let out = lake.parent().unwrap().join("empty-cost.html");
-    let run = bin()
-        .args([
-            "cost",
-            "--format",
-            "html",
-            "--from",
-            "2030-01-01",
-            "--until",
-            "2030-01-08",
-            "--output",
-        ])
-        .arg(&out)
-        .arg(lake)
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", text(&run.stderr));
+    let out = page(
+        &["cost", "--from", "2030-01-01", "--until", "2030-01-08"],
+        lake,
+        "empty-cost",
+    );
     let v = browse(&out, None);
     assert_sound(&v, &[]);
     assert!(
@@ -652,19 +638,17 @@ fn sample_pages_look_like_their_reference_screenshots() {
                 ),
             ),
         ),
-        ("cost", {
-            let out = dir.path().join("cost.html");
-            let run = bin()
-                .args(["cost", "--format", "html", "--output"])
-                .arg(&out)
-                .arg("--selectors")
-                .arg(repo_root().join("testdata/selectors/basic.json"))
-                .arg(lake)
-                .output()
-                .unwrap();
-            assert!(run.status.success(), "{}", text(&run.stderr));
-            out
-        }),
+        (
+            "cost",
+            copy(
+                "cost",
+                page(
+                    &["cost", "--selectors", &basic_selectors()],
+                    lake,
+                    "sample-cost",
+                ),
+            ),
+        ),
         (
             "timeline",
             copy(
@@ -721,14 +705,7 @@ fn pages_hold_up_on_the_real_corpus() {
     );
     let v = browse(&p, None);
     assert_sound(&v, &["chart-coverage"]);
-    let out = lake.parent().unwrap().join("real-cost.html");
-    let run = bin()
-        .args(["cost", "--format", "html", "--output"])
-        .arg(&out)
-        .arg(lake)
-        .output()
-        .unwrap();
-    assert!(run.status.success(), "{}", text(&run.stderr));
+    let out = page(&["cost"], lake, "real-cost");
     assert_sound(
         &browse(&out, None),
         &["chart-sources", "chart-names", "chart-storage"],
