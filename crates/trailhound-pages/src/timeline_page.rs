@@ -22,6 +22,8 @@ const STEPS: [(i64, &str); 9] = [
     (30 * 1440 * MINUTE, "30 days"),
 ];
 const MAX_BUCKETS: i64 = 120;
+/// Sessions listed on the page (the JSON output has them all): a busy role makes thousands.
+const MAX_SESSIONS: usize = 300;
 
 /// Events and errors per bucket between the first and the last event, the bucket labels and unit.
 pub(crate) fn density(times: &[(i64, bool)]) -> (Vec<String>, Vec<f64>, Vec<f64>, String) {
@@ -113,6 +115,7 @@ pub fn timeline(t: &Timeline) -> Result<String> {
             chart => chart,
             unit => unit,
             buckets => buckets,
+            sessions => &t.sessions[..t.sessions.len().min(MAX_SESSIONS)],
             first => t.times.iter().map(|x| x.0).min().map(format_event_time),
             last => t.times.iter().map(|x| x.0).max().map(format_event_time),
         },
