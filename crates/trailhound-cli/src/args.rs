@@ -147,7 +147,7 @@ pub struct RunArgs {
     /// Widest column in table output, in characters.
     #[arg(long, value_name = "N", default_value_t = 48)]
     pub max_width: usize,
-    /// Exit with code 1 when a query finds something.
+    /// Exit with code 2 when a query finds something.
     #[arg(long)]
     pub fail_on_findings: bool,
     #[command(flatten)]
@@ -173,7 +173,7 @@ pub struct ReportArgs {
     /// Findings shown per section (all are counted).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub max_findings: usize,
-    /// Exit with code 1 when any section has findings.
+    /// Exit with code 2 when any section has findings (1 when a check could not run, always).
     #[arg(long)]
     pub fail_on_findings: bool,
     /// A parameter for the report's queries, NAME=VALUE (repeatable).

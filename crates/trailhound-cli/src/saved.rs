@@ -156,7 +156,7 @@ pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
         sink.print(&out)?;
     }
     Ok(if a.fail_on_findings && found > 0 {
-        ExitCode::from(1)
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
@@ -197,14 +197,20 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
         }
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
+    // A check that could not run is an error even though the report was written: a nightly
+    // job must not look green when its checks did not run.
     if report.errors() > 0 {
-        printer.warn(format_args!(
-            "{} check(s) failed to run (see the report)",
-            report.errors()
-        ));
+        for s in report.sections.iter().filter(|s| s.error.is_some()) {
+            printer.error(format_args!(
+                "check {} could not run: {}",
+                s.name,
+                s.error.as_deref().unwrap_or("")
+            ));
+        }
+        return Ok(ExitCode::from(1));
     }
     Ok(if a.fail_on_findings && report.with_findings() > 0 {
-        ExitCode::from(1)
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })

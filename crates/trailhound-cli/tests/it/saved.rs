@@ -58,14 +58,14 @@ fn run_with_typed_parameters_and_exit_codes() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let csv = text(&out.stdout);
     assert_eq!(csv.lines().count(), 3, "{csv}");
-    // With a higher threshold nothing is a burst; --fail-on-findings turns findings into exit 1.
+    // With a higher threshold nothing is a burst; --fail-on-findings turns findings into exit 2.
     let mut args = base.clone();
     args.extend([&"-p" as &dyn AsRef<std::ffi::OsStr>, &"threshold=11"]);
     let out = run(&args);
     assert_eq!(text(&out.stdout).lines().count(), 1);
     let mut args = base.clone();
     args.push(&"--fail-on-findings");
-    assert_eq!(run(&args).status.code(), Some(1));
+    assert_eq!(run(&args).status.code(), Some(2));
     // A value of the wrong type, an unknown parameter, a missing one: one line each, exit 1.
     for (extra, want) in [
         (
@@ -207,7 +207,7 @@ fn compliance_report_formats() {
         &html,
         &"--fail-on-findings",
     ]);
-    assert_eq!(out.status.code(), Some(1), "findings were found");
+    assert_eq!(out.status.code(), Some(2), "findings were found");
     let h = std::fs::read_to_string(&html).unwrap();
     assert!(
         h.starts_with("<!doctype html>")
@@ -261,4 +261,52 @@ fn compliance_report_formats() {
         .unwrap()
         .iter()
         .all(|s| s["status"] == "none"));
+}
+
+/// A check that cannot run fails the report (exit 1, named on stderr) even when the report is
+/// written, and is shown as such in it, never as passed.
+#[test]
+fn a_report_with_a_check_that_cannot_run_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = dir.path().join("compliance");
+    std::fs::create_dir_all(&q).unwrap();
+    std::fs::write(
+        q.join("zz-broken.sql"),
+        "-- title: A broken check\n-- severity: high\n-- description: Reads a column that does not exist.\n\
+         SELECT no_such_column FROM cloudtrail WHERE eventtime >= $from AND eventtime < $until\n",
+    )
+    .unwrap();
+    let lake = super::sample_lake();
+    let report = dir.path().join("r.md");
+    for extra in [&[][..], &["--fail-on-findings"][..]] {
+        let out = super::bin()
+            .args([
+                "report",
+                "compliance",
+                "--from",
+                "2024-07-31",
+                "--until",
+                "2024-08-07",
+                "--queries",
+            ])
+            .arg(dir.path())
+            .arg("--lake")
+            .arg(lake)
+            .arg("--output")
+            .arg(&report)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{extra:?}: {}",
+            text(&out.stderr)
+        );
+        let err = text(&out.stderr);
+        assert!(err.contains("check zz-broken could not run:"), "{err}");
+        assert!(err.contains("no_such_column"), "{err}");
+        let md = std::fs::read_to_string(&report).unwrap();
+        assert!(md.contains("| A broken check | high | error | 0 |"), "{md}");
+    }
 }
