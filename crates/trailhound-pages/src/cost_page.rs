@@ -199,7 +199,7 @@ pub fn cost(est: &Estimate) -> Result<String> {
         .map(|s| {
             s.storage_curve
                 .iter()
-                .filter(|p| [0, 28, 91, 182, 273, 365].contains(&p.day) || p.day == 365)
+                .filter(|p| [0, 28, 91, 182, 273, 365].contains(&p.day))
                 .map(|p| {
                     (
                         p.day,

@@ -64,17 +64,9 @@ fn render(name: &str, ctx: minijinja::Value) -> Result<String> {
         .map_err(fail)
 }
 
-/// `1,234,567`.
+/// `1,234,567` (the cost report's own formatting).
 pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut s = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            s.push(',');
-        }
-        s.push(c);
-    }
-    s
+    trailhound_cost::report::count(n as f64)
 }
 
 /// A chart axis value: `950`, `12k`, `3.4M`.

@@ -720,3 +720,29 @@ fn pages_hold_up_on_the_real_corpus() {
     let p = page(&["timeline", "--principal", &arn], lake, "real-timeline");
     assert_sound(&browse(&p, None), &["chart-density"]);
 }
+
+/// Bad subjects: one clear line naming what is wrong, exit 1, nothing written.
+#[test]
+fn timeline_bad_subjects_are_one_line_errors() {
+    let lake = crafted_lake();
+    let out_file = lake.parent().unwrap().join("never.html");
+    for (args, want) in [
+        (&["--principal", " "][..], "--principal is empty"),
+        (&["--ip", "10.0.0.0/99"][..], "10.0.0.0/99"),
+    ] {
+        let out = bin()
+            .arg("timeline")
+            .args(args)
+            .arg("--lake")
+            .arg(lake)
+            .args(["--format", "html", "--output"])
+            .arg(&out_file)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!out_file.exists(), "a page was written for {args:?}");
+    }
+}
