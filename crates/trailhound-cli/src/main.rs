@@ -1,6 +1,6 @@
 //! The `trailhound` binary: clap subcommands over the library crates, one clear error line and an
-//! exit code (0 done, 1 error, 2 `verify` found something wrong, 3 done but something was
-//! quarantined).
+//! exit code (0 done, 1 error, 2 findings, 3 done but something was quarantined; the README's
+//! table says which command returns which).
 
 mod args;
 mod commands;
@@ -29,7 +29,19 @@ use clap::Parser;
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    // clap exits 2 on a usage error, which here means "findings": a cron job must not take a
+    // mistyped flag for an alert. Usage errors are errors (1); --help and --version are done (0).
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
     let printer = printer::Printer::new(cli.quiet, cli.verbose);
     match commands::run(cli, &printer) {
         Ok(code) => code,

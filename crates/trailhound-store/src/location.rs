@@ -16,7 +16,9 @@ use bytes::Bytes;
 use futures::StreamExt;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjPath;
-use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::{
+    Attribute, GetOptions, ObjectMeta, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
+};
 
 use crate::error::{Error, Result};
 use crate::locator::Locator;
@@ -269,6 +271,36 @@ impl Location {
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
                 Err(e) => Err(self.err(rel, &e)),
             }
+        })
+    }
+
+    /// The user-defined metadata of an S3 object (`x-amz-meta-NAME` headers, by `NAME`), read
+    /// with a HEAD request; `None` for a local folder, which keeps none.
+    pub fn user_metadata(&self, rel: &str) -> Result<Option<Vec<(String, String)>>> {
+        if self.local.is_some() {
+            return Ok(None);
+        }
+        block_on(async {
+            self.count(1);
+            let opts = GetOptions {
+                head: true,
+                ..Default::default()
+            };
+            let got = self
+                .store
+                .get_opts(&self.key(rel), opts)
+                .await
+                .map_err(|e| self.err(rel, &e))?;
+            let mut out: Vec<(String, String)> = got
+                .attributes
+                .iter()
+                .filter_map(|(k, v)| match k {
+                    Attribute::Metadata(name) => Some((name.to_string(), v.to_string())),
+                    _ => None,
+                })
+                .collect();
+            out.sort();
+            Ok(Some(out))
         })
     }
 

@@ -56,6 +56,11 @@ pub enum Finding {
         digest: String,
         fingerprint: String,
     },
+    /// The newest digest in S3 has no signature in its object metadata (or it cannot be read).
+    SignatureMissing {
+        digest: String,
+        reason: String,
+    },
     DigestUnreadable {
         key: String,
         reason: String,
@@ -103,6 +108,9 @@ impl Finding {
                     "no public key   {digest} (fingerprint {fingerprint} is not in the keys file)"
                 )
             }
+            Finding::SignatureMissing { digest, reason } => {
+                format!("no signature    {digest}: {reason}")
+            }
             Finding::DigestUnreadable { key, reason } => format!("unreadable      {key}: {reason}"),
             Finding::DigestMisplaced { key, says } => {
                 format!("misplaced       {key} (the digest says it is {says})")
@@ -115,7 +123,8 @@ impl Finding {
 pub struct Report {
     pub digests: usize,
     pub signatures_verified: usize,
-    /// Newest digests of their chains: their signature is only in S3 object metadata.
+    /// Newest digests of their chains in a local copy: their signature is only in S3 object
+    /// metadata, which a copy does not keep.
     pub unsigned_newest: Vec<String>,
     pub logs: Vec<LogResult>,
     pub findings: Vec<Finding>,

@@ -23,6 +23,8 @@ pub struct VerifyOptions {
 
 struct LoadedDigest {
     key: String,
+    /// The object's key below the source (`key` is the part from `AWSLogs/` on).
+    object: String,
     file: DigestFile,
     sha256: String,
     start: i64,
@@ -100,7 +102,7 @@ pub fn verify_at(src: &Source, keys: &PublicKeys, opts: &VerifyOptions) -> Resul
     let mut covered: HashSet<String> = HashSet::new();
     for d in digests.iter().filter(|d| in_window(d)) {
         report.digests += 1;
-        check_signature(d, &chain, keys, &mut report);
+        check_signature(d, &chain, src, keys, &mut report);
         check_link(d, &chain, opts, &mut report);
         check_log_files(d, src, &by_key, &mut covered, &mut report);
     }
@@ -122,6 +124,7 @@ fn load_digests(src: &Source, objects: &[SourceObject], report: &mut Report) -> 
             let end = parse_instant(&file.digest_end_time).map_err(|e| e.to_string())?;
             Ok(LoadedDigest {
                 key: logs_key(&o.key).to_string(),
+                object: o.key.clone(),
                 sha256: sha256_hex(&bytes),
                 file,
                 start,
@@ -168,8 +171,15 @@ impl<'a> Chain<'a> {
 }
 
 /// A digest's own placement and signature: in the next digest of the chain, else (the newest)
-/// only in S3 metadata.
-fn check_signature(d: &LoadedDigest, chain: &Chain, keys: &PublicKeys, report: &mut Report) {
+/// in the `signature` metadata CloudTrail puts on the digest object in S3. A local copy keeps
+/// no metadata, so its newest digest stays unsigned; an S3 digest without it is a finding.
+fn check_signature(
+    d: &LoadedDigest,
+    chain: &Chain,
+    src: &Source,
+    keys: &PublicKeys,
+    report: &mut Report,
+) {
     let says = logs_key(&d.file.digest_s3_object);
     if says != d.key {
         report.findings.push(Finding::DigestMisplaced {
@@ -177,13 +187,35 @@ fn check_signature(d: &LoadedDigest, chain: &Chain, keys: &PublicKeys, report: &
             says: says.to_string(),
         });
     }
-    let Some(sig) = chain
+    let in_chain = chain
         .successor
         .get(d.key.as_str())
-        .and_then(|&n| chain.digests[n].file.previous_digest_signature.as_deref())
-    else {
-        report.unsigned_newest.push(d.key.clone());
-        return;
+        .and_then(|&n| chain.digests[n].file.previous_digest_signature.clone());
+    let sig = match in_chain {
+        Some(sig) => sig,
+        None => match src.location().user_metadata(&d.object) {
+            Ok(None) => {
+                report.unsigned_newest.push(d.key.clone());
+                return;
+            }
+            Ok(Some(meta)) => match meta.into_iter().find(|(k, _)| k == "signature") {
+                Some((_, sig)) => sig,
+                None => {
+                    report.findings.push(Finding::SignatureMissing {
+                        digest: d.key.clone(),
+                        reason: "no x-amz-meta-signature on the object".into(),
+                    });
+                    return;
+                }
+            },
+            Err(e) => {
+                report.findings.push(Finding::SignatureMissing {
+                    digest: d.key.clone(),
+                    reason: format!("its metadata could not be read: {e}"),
+                });
+                return;
+            }
+        },
     };
     let Some(key) = keys.get(&d.file.digest_public_key_fingerprint) else {
         report.findings.push(Finding::NoPublicKey {
@@ -193,7 +225,7 @@ fn check_signature(d: &LoadedDigest, chain: &Chain, keys: &PublicKeys, report: &
         return;
     };
     let hashed = Sha256::digest(d.file.data_to_sign(&d.sha256).as_bytes());
-    let ok = hex_decode(sig)
+    let ok = hex_decode(&sig)
         .ok_or_else(|| "the signature is not hex".to_string())
         .and_then(|s| {
             key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &s)

@@ -111,7 +111,17 @@ fn quiet_and_verbose_on_every_subcommand() {
     // Both flags are global: accepted before or after the subcommand, and they exclude each other.
     assert!(run(&[&"-q", &"queries"]).status.success());
     let both = run(&[&"sql", &lake, &"-q", &"-v", &"-c", &q]);
-    assert_eq!(both.status.code(), Some(2), "a usage error");
+    // A usage error is an error (1), never "findings" (2): cron must not take a typo for an alert.
+    assert_eq!(both.status.code(), Some(1), "a usage error");
+    assert!(
+        text(&both.stderr).contains("cannot be used with"),
+        "{}",
+        text(&both.stderr)
+    );
+    let unknown = run(&[&"report", &"threats", &"--no-such-flag"]);
+    assert_eq!(unknown.status.code(), Some(1), "{}", text(&unknown.stderr));
+    let help = run(&[&"report", &"--help"]);
+    assert!(help.status.success() && text(&help.stdout).contains("Usage:"));
     // Errors are never coloured when standard error is not a terminal, NO_COLOR or not.
     let out = bin()
         .args(["sql", "/nonexistent/lake", "-c", "SELECT 1"])

@@ -10,6 +10,7 @@ use base64::Engine as _;
 use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest as _, Sha256};
+use trailhound_model::window::{parse_instant, TimeWindow};
 use trailhound_verify::report::{Finding, LogStatus};
 use trailhound_verify::{verify, PublicKeys, Report, VerifyOptions};
 
@@ -53,6 +54,8 @@ struct Archive {
     root: PathBuf,
     logs: Vec<String>,
     digests: Vec<String>,
+    /// The newest digest's signature, which CloudTrail keeps only in its S3 object metadata.
+    newest_signature: String,
 }
 
 impl Archive {
@@ -67,6 +70,11 @@ impl Archive {
 
 /// `hours` hourly digests on 2024-08-01, each over two log files delivered in its hour.
 fn archive(hours: u32) -> Archive {
+    archive_at("AWSLogs", hours)
+}
+
+/// [`archive`] below `logs` (`AWSLogs`, or `AWSLogs/o-…` for an organization trail).
+fn archive_at(top: &str, hours: u32) -> Archive {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("bucket");
     let mut logs = Vec::new();
@@ -76,7 +84,7 @@ fn archive(hours: u32) -> Archive {
         let mut entries = Vec::new();
         for (n, minute) in [5, 35].into_iter().enumerate() {
             let key = format!(
-                "AWSLogs/{ACCOUNT}/CloudTrail/{REGION}/2024/08/01/{ACCOUNT}_CloudTrail_{REGION}_20240801T{h:02}{minute:02}Z_LOG{h}{n}.json.gz"
+                "{top}/{ACCOUNT}/CloudTrail/{REGION}/2024/08/01/{ACCOUNT}_CloudTrail_{REGION}_20240801T{h:02}{minute:02}Z_LOG{h}{n}.json.gz"
             );
             let body = serde_json::json!({"Records": [{
                 "eventVersion": "1.11", "eventTime": format!("2024-08-01T{h:02}:{minute:02}:00Z"),
@@ -97,7 +105,7 @@ fn archive(hours: u32) -> Archive {
         }
         let end = format!("2024-08-01T{:02}:00:00Z", h + 1);
         let key = format!(
-            "AWSLogs/{ACCOUNT}/CloudTrail-Digest/{REGION}/2024/08/01/{ACCOUNT}_CloudTrail-Digest_{REGION}_my_trail_{REGION}_20240801T{:02}0000Z.json.gz",
+            "{top}/{ACCOUNT}/CloudTrail-Digest/{REGION}/2024/08/01/{ACCOUNT}_CloudTrail-Digest_{REGION}_my_trail_{REGION}_20240801T{:02}0000Z.json.gz",
             h + 1
         );
         let digest = serde_json::json!({
@@ -133,6 +141,7 @@ fn archive(hours: u32) -> Archive {
         root,
         logs,
         digests,
+        newest_signature: previous.map(|p| p.2).unwrap_or_default(),
     }
 }
 
@@ -339,4 +348,183 @@ fn crate_dir() -> std::path::PathBuf {
     std::env::var_os("CARGO_MANIFEST_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+}
+
+#[test]
+fn an_organization_trail_and_a_time_window() {
+    // An organization trail's archive has its organization id above the account.
+    let a = archive_at("AWSLogs/o-a1b2c3d4e5", 4);
+    let r = a.run(0);
+    assert!(r.is_clean(), "{:?}", r.findings);
+    assert_eq!((r.digests, r.signatures_verified), (4, 3));
+    assert_eq!(r.count(LogStatus::Valid), 8);
+
+    // A window checks the digests that end in it; a digest deleted outside it is no finding
+    // of this window, and inside it is.
+    let window = |from: &str, until: &str| VerifyOptions {
+        window: TimeWindow {
+            from: Some(parse_instant(from).unwrap()),
+            until: Some(parse_instant(until).unwrap()),
+        },
+    };
+    let k = PublicKeys::parse(&keys_json(0)).unwrap();
+    std::fs::remove_file(a.path(&a.digests[0])).unwrap();
+    let late = verify(
+        &a.root,
+        &k,
+        &window("2024-08-01T02:30:00Z", "2024-08-01T04:00:01Z"),
+    )
+    .unwrap();
+    assert_eq!(late.digests, 2, "the digests ending at 03:00 and 04:00");
+    assert!(late.is_clean(), "{:?}", late.findings);
+    assert_eq!(late.count(LogStatus::Valid), 4);
+    let all = verify(
+        &a.root,
+        &k,
+        &window("2024-08-01T00:00:00Z", "2024-08-01T04:00:01Z"),
+    )
+    .unwrap();
+    assert_eq!(all.digests, 3);
+    assert!(
+        all.findings
+            .iter()
+            .any(|f| matches!(f, Finding::DigestMissing { key, .. } if key == &a.digests[0])),
+        "{:?}",
+        all.findings
+    );
+}
+
+/// moto's S3 server on a free loopback port (`.ci/run` installs it), killed when dropped.
+struct S3Server {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl S3Server {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m moto.server (pip install 'moto[server]'; .ci/run does)");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed().as_secs() < 30, "moto did not start");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Self { child, port }
+    }
+
+    /// A PUT with extra headers (moto does not check signatures); the status code.
+    fn put(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
+        use std::io::Read;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let extra: String = headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        write!(
+            s,
+            "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
+            self.port,
+            body.len()
+        )
+        .unwrap();
+        s.write_all(body).unwrap();
+        let mut resp = String::new();
+        let _ = s.read_to_string(&mut resp);
+        let code = resp
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        code
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn the_newest_signature_comes_from_the_digest_objects_s3_metadata() {
+    let a = archive(3);
+    let server = S3Server::start();
+    let newest = a.digests.last().unwrap().clone();
+    // A bucket per round: moto refuses unsigned overwrites once signed requests came in.
+    let upload = |bucket: &str, signature: Option<&str>| {
+        assert_eq!(server.put(&format!("/{bucket}"), &[], b""), 200);
+        for key in a.logs.iter().chain(&a.digests) {
+            let mut headers = Vec::new();
+            if let (true, Some(sig)) = (key == &newest, signature) {
+                headers = vec![
+                    ("x-amz-meta-signature", sig),
+                    ("x-amz-meta-signature-algorithm", "SHA256withRSA"),
+                ];
+            }
+            let status = server.put(
+                &format!("/{bucket}/{key}"),
+                &headers,
+                &std::fs::read(a.path(key)).unwrap(),
+            );
+            assert_eq!(status, 200, "PUT {key}");
+        }
+    };
+    let run = |bucket: &str| {
+        let src = trailhound_store::Source::open(
+            &trailhound_store::Locator::parse(&format!("s3://{bucket}")).unwrap(),
+            &trailhound_store::S3Options {
+                endpoint_url: Some(format!("http://127.0.0.1:{}", server.port)),
+                region: Some("us-east-1".into()),
+                access_key_id: Some("testing".into()),
+                secret_access_key: Some("testing".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let k = PublicKeys::parse(&keys_json(0)).unwrap();
+        trailhound_verify::verify_at(&src, &k, &VerifyOptions::default()).unwrap()
+    };
+
+    upload("signed", Some(&a.newest_signature));
+    let r = run("signed");
+    assert!(r.is_clean(), "{:?}", r.findings);
+    assert_eq!(r.signatures_verified, 3, "every digest, the newest too");
+    assert!(r.unsigned_newest.is_empty());
+
+    // Another signature in the metadata (the previous digest's): the newest one fails.
+    let wrong = key_sign("something else");
+    upload("resigned", Some(&wrong));
+    let r = run("resigned");
+    assert_eq!(r.signatures_verified, 2);
+    assert!(
+        matches!(&r.findings[..], [Finding::SignatureInvalid { digest, .. }] if digest == &newest),
+        "{:?}",
+        r.findings
+    );
+
+    // No metadata at all: CloudTrail always writes it, so its absence is a finding.
+    upload("stripped", None);
+    let r = run("stripped");
+    assert!(
+        matches!(&r.findings[..], [Finding::SignatureMissing { digest, reason }] if digest == &newest && reason.contains("x-amz-meta-signature")),
+        "{:?}",
+        r.findings
+    );
 }
