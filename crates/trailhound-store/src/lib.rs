@@ -5,14 +5,15 @@
 //! - [`locator`]: the user's string parsed once into a local path or an S3 bucket and prefix.
 //! - [`location`]: an opened folder: get, put, conditional put, list, rename, delete; requests
 //!   counted; a shared I/O runtime for synchronous callers.
-//! - [`s3`]: S3 stores, credentials found as the AWS CLI finds them, errors in one line.
+//! - [`s3`]: S3 stores, errors in one line; `aws`: region, endpoint and credentials resolved as
+//!   the AWS CLI resolves them, through the AWS SDK's `aws-config`.
 //! - [`source`]: the listing of CloudTrail log objects below a folder, pruned by account,
 //!   region and delivery day.
 //! - [`inflate`]: gzip to JSON, with the quarantine reason when it fails.
 //!
 //! No Parquet and no query engine here.
 
-mod assume;
+mod aws;
 pub mod error;
 pub mod inflate;
 pub mod location;

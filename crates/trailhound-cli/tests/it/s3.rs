@@ -534,66 +534,6 @@ fn query_a_lake_in_s3() {
         "{day:?} vs {all:?}"
     );
 
-    // Credentials from a profile, the way the AWS CLI finds them: static keys, or a role
-    // assumed through STS with the source profile's keys (the S3 requests are then signed with
-    // the session's keys); a role that needs an MFA code is refused with the command that
-    // exports its credentials.
-    let dir = tempfile::tempdir().unwrap();
-    let (creds, config) = (dir.path().join("credentials"), dir.path().join("config"));
-    std::fs::write(&creds, "[default]\naws_access_key_id = wrong\n\n[team]\naws_access_key_id = testing\naws_secret_access_key = s3cr3t-value\n").unwrap();
-    std::fs::write(&config, "[profile team]\nregion = us-east-1\n\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = team\nrole_session_name = audit\n\n[profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = team\nmfa_serial = arn:aws:iam::123456789012:mfa/me\n").unwrap();
-    let counting = Proxy::start(
-        &server,
-        &["--counts", dir.path().join("counts").to_str().unwrap()],
-    );
-    for (profile, ok) in [("team", true), ("admin", true), ("mfa", false)] {
-        let _ = std::fs::remove_file(dir.path().join("counts"));
-        let mut cmd = crate::bin();
-        cmd.args([
-            "sql",
-            lake,
-            "--profile",
-            profile,
-            "--endpoint-url",
-            &counting.endpoint(),
-            "--format",
-            "csv",
-            "-c",
-            "SELECT count(*) FROM cloudtrail",
-        ])
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_SHARED_CREDENTIALS_FILE", &creds)
-        .env("AWS_CONFIG_FILE", &config);
-        let out = cmd.output().unwrap();
-        let err = text(&out.stderr);
-        assert!(!err.contains("s3cr3t"), "no secret in messages: {err}");
-        if ok {
-            assert!(out.status.success(), "{profile}: {err}");
-            assert_eq!(text(&out.stdout), "count(*)\n3000\n");
-            let counts = std::fs::read_to_string(dir.path().join("counts")).unwrap();
-            let keys: Vec<&str> = counts
-                .lines()
-                .filter_map(|l| l.strip_prefix("KEY:"))
-                .map(|l| l.split(' ').next().unwrap())
-                .collect();
-            if profile == "team" {
-                assert_eq!(keys, ["testing"], "{counts}");
-            } else {
-                // The STS call with the source keys, everything else with the session's.
-                assert!(keys.contains(&"testing") && keys.len() == 2, "{counts}");
-            }
-        } else {
-            assert_eq!(out.status.code(), Some(1));
-            assert!(
-                err.contains("profile mfa assumes a role with MFA (mfa_serial)")
-                    && err.contains("aws configure export-credentials --profile mfa"),
-                "{err}"
-            );
-        }
-    }
-
     // A missing bucket, a prefix holding no lake, an unreachable endpoint: one line, exit 1.
     let (code, _, err) = sql(
         &server.endpoint(),
@@ -631,4 +571,220 @@ fn query_a_lake_in_s3() {
     assert!(err.contains("endpoint unreachable"), "{err}");
     assert!(!err.contains("testing"), "no secret in errors: {err}");
     assert!(started.elapsed() < Duration::from_secs(60));
+}
+
+/// sha1("corp"), the SDK's token cache file name for the SSO session `corp`.
+const CORP_SSO_CACHE: &str = "ee0bfd2552fbd840c02cc48b6e823320543c450f";
+
+/// Credentials as the AWS CLI finds them, through the AWS SDK's own chain: a profile's static
+/// keys; a role assumed with a source profile and an external id; `credential_process`, whose
+/// short-lived keys are renewed during the run; an IAM Identity Center profile from the SDK's
+/// token cache and a portal on loopback; a role that needs an MFA code, asked for on the
+/// terminal and refused without one. Which keys signed what is read off the proxy in front
+/// of moto; no message ever shows a secret.
+#[test]
+fn aws_sign_in_as_the_aws_cli_does_it() {
+    let server = S3Server::start();
+    assert_eq!(server.request("PUT", "/trails", b""), 200, "create bucket");
+    assert!(server.upload(sample_lake(), "trails", "team/lake") > 30);
+    let lake = "s3://trails/team/lake";
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path();
+    let counts = dir.join("counts");
+    let proxy = Proxy::start(
+        &server,
+        &[
+            "--counts",
+            counts.to_str().unwrap(),
+            "--sso-token",
+            "cached-portal-token",
+        ],
+    );
+    let issued = dir.join("issued");
+    let process = dir.join("creds.py");
+    // Keys valid for two minutes (less than trailhound keeps in reserve), a new one per run:
+    // `python3 creds.py ISSUED [fail]`.
+    std::fs::write(
+        &process,
+        "import datetime, json, sys\n\
+         with open(sys.argv[1], 'a+') as f:\n    f.write('x\\n'); f.seek(0); n = len(f.readlines())\n\
+         if len(sys.argv) > 2: sys.exit('the vault is sealed')\n\
+         t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=2)\n\
+         print(json.dumps({'Version': 1, 'AccessKeyId': f'PROCKEY{n}', 'SecretAccessKey': 'proc-s3cr3t',\n\
+         'SessionToken': 'tok', 'Expiration': t.isoformat()}))\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("credentials"),
+        "[default]\naws_access_key_id = wrong\naws_secret_access_key = wrong\n\n[team]\naws_access_key_id = testing\naws_secret_access_key = s3cr3t-value\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "[profile team]\nregion = eu-west-3\n\n\
+             [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = team\nexternal_id = ext-42\nrole_session_name = audit\nregion = us-east-1\n\n\
+             [profile proc]\ncredential_process = python3 {p} {issued}\nregion = us-east-1\n\n\
+             [profile broken]\ncredential_process = python3 {p} {issued} fail\n\n\
+             [profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Auditor\nregion = us-east-1\n\n\
+             [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n\
+             [profile web]\nrole_arn = arn:aws:iam::123456789012:role/Ci\nweb_identity_token_file = {token}\nrole_session_name = ci-run\nregion = us-east-1\n\n\
+             [profile envrole]\nrole_arn = arn:aws:iam::123456789012:role/FromEnv\ncredential_source = Environment\nregion = us-east-1\n\n\
+             [profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = team\nmfa_serial = arn:aws:iam::123456789012:mfa/me\nregion = us-east-1\n",
+            p = process.display(),
+            issued = issued.display(),
+            token = dir.join("web-token").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("web-token"), "eyJ.a-ci-oidc-token.sig").unwrap();
+    let cache = dir.join(".aws/sso/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        cache.join(format!("{CORP_SSO_CACHE}.json")),
+        r#"{"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1", "accessToken": "cached-portal-token", "expiresAt": "2099-01-01T00:00:00Z"}"#,
+    )
+    .unwrap();
+    let command = |profile: &str| {
+        let mut cmd = crate::bin();
+        cmd.args([
+            "sql",
+            lake,
+            "--profile",
+            profile,
+            "--endpoint-url",
+            &proxy.endpoint(),
+        ])
+        .args(["--format", "csv", "-c", "SELECT count(*) FROM cloudtrail"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_REGION")
+        .env_remove("AWS_DEFAULT_REGION")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("HOME", dir)
+        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
+        .env("AWS_CONFIG_FILE", dir.join("config"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        // STS and the SSO portal on loopback, as the SDK's endpoint settings allow.
+        .env("AWS_ENDPOINT_URL_STS", proxy.endpoint())
+        .env("AWS_ENDPOINT_URL_SSO", proxy.endpoint());
+        cmd
+    };
+    let seen = || -> Vec<(String, u64)> {
+        let text = std::fs::read_to_string(&counts).unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.rsplit_once(' '))
+            .map(|(k, v)| (k.to_string(), v.parse().unwrap()))
+            .collect()
+    };
+    let with = |prefix: &str| -> Vec<String> {
+        seen()
+            .into_iter()
+            .filter_map(|(k, _)| k.strip_prefix(prefix).map(str::to_string))
+            .collect()
+    };
+    let check = |profile: &str| {
+        let _ = std::fs::remove_file(&counts);
+        let mut cmd = command(profile);
+        if profile == "envrole" {
+            cmd.env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "s3cr3t-value");
+        }
+        let out = cmd.output().unwrap();
+        let err = text(&out.stderr);
+        assert!(out.status.success(), "{profile}: {err}");
+        assert!(!err.contains("s3cr3t"), "no secret in messages: {err}");
+        assert_eq!(text(&out.stdout), "count(*)\n3000\n", "{profile}");
+    };
+
+    // Static keys of the profile, in the profile's region.
+    check("team");
+    assert_eq!(with("KEY:"), ["testing"]);
+    assert_eq!(with("REGION:"), ["eu-west-3"]);
+
+    // A role: STS AssumeRole signed with the source profile's keys, with its external id and
+    // session name; every S3 request signed with the session's keys.
+    check("admin");
+    let sts = with("STS:");
+    assert_eq!(sts.len(), 1, "{sts:?}");
+    assert!(
+        sts[0].starts_with("AssumeRole RoleArn=arn:aws:iam::123456789012:role/Admin RoleSessionName=audit ExternalId=ext-42"),
+        "{sts:?}"
+    );
+    let keys = with("KEY:");
+    assert!(
+        keys.contains(&"testing".to_string()) && keys.len() == 2,
+        "{keys:?}"
+    );
+
+    // Web identity (a CI job's OIDC token) and a role over the environment's keys.
+    check("web");
+    let sts = with("STS:");
+    assert!(
+        sts.len() == 1 && sts[0].starts_with("AssumeRoleWithWebIdentity RoleArn=arn:aws:iam::123456789012:role/Ci RoleSessionName=ci-run"),
+        "{sts:?}"
+    );
+    check("envrole");
+    let sts = with("STS:");
+    assert!(
+        sts.len() == 1
+            && sts[0].starts_with("AssumeRole RoleArn=arn:aws:iam::123456789012:role/FromEnv"),
+        "{sts:?}"
+    );
+    assert!(with("KEY:").contains(&"testing".to_string()));
+
+    // credential_process: keys that expire within minutes are fetched again as the run goes.
+    check("proc");
+    let runs = std::fs::read_to_string(&issued).unwrap().lines().count();
+    let keys = with("KEY:");
+    assert!(runs >= 2, "the process ran {runs} times");
+    assert!(
+        keys.len() >= 2 && keys.iter().all(|k| k.starts_with("PROCKEY")),
+        "{keys:?}"
+    );
+
+    // IAM Identity Center: the cached token is sent to the portal, whose role credentials sign.
+    check("sso");
+    assert_eq!(with("SSO:"), ["Auditor@111122223333"]);
+    assert_eq!(with("KEY:"), ["ASIASSOSESSIONKEY"]);
+
+    // MFA: the code is asked for on the terminal and sent with the AssumeRole call.
+    let _ = std::fs::remove_file(&counts);
+    let mut p = rexpect::session::spawn_command(command("mfa"), Some(30_000)).unwrap();
+    p.exp_string("MFA code for arn:aws:iam::123456789012:mfa/me:")
+        .unwrap();
+    p.send_line("123456").unwrap();
+    p.exp_string("3000").unwrap();
+    p.exp_eof().unwrap();
+    let sts = with("STS:");
+    assert!(
+        sts.len() == 1
+            && sts[0].contains("SerialNumber=arn:aws:iam::123456789012:mfa/me TokenCode=123456"),
+        "{sts:?}"
+    );
+
+    // Refusals: one line each, exit 1, naming the profile and never a secret.
+    let mut no_terminal = Command::new("setsid");
+    let cmd = command("mfa");
+    no_terminal.arg(cmd.get_program()).args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => no_terminal.env(k, v),
+            None => no_terminal.env_remove(k),
+        };
+    }
+    for (mut cmd, want) in [
+        (no_terminal, "profile mfa assumes a role with MFA (mfa_serial), which needs a code: there is no terminal to ask on"),
+        (command("nowhere"), "profile nowhere is in neither ~/.aws/credentials nor ~/.aws/config"),
+        (command("broken"), "the vault is sealed"),
+    ] {
+        let out = cmd.stdin(Stdio::null()).output().unwrap();
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(want), "{err}");
+        assert!(!err.contains("s3cr3t") && !err.contains("testing"), "{err}");
+    }
 }
