@@ -25,6 +25,20 @@ pub struct Lake {
     loc: Location,
     state: LakeState,
     _lock: Option<fs::File>,
+    /// This writer's name in staging folders: S3 has no lock, and two writers staging the same
+    /// version under one name would overwrite each other's files before either commits.
+    writer: String,
+}
+
+/// A name no other writer picks: the process, the time, and a counter within the process.
+fn writer_id() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{:x}-{nanos:x}-{n}", std::process::id())
 }
 
 /// Which data files an operation reads.
@@ -81,6 +95,7 @@ impl Lake {
             loc,
             state,
             _lock: None,
+            writer: writer_id(),
         }))
     }
 
@@ -106,6 +121,7 @@ impl Lake {
             loc,
             state,
             _lock: lock,
+            writer: writer_id(),
         };
         if let Some(last) = commits.last() {
             lake.recover(last)?;
@@ -168,9 +184,9 @@ impl Lake {
         self.state.version + 1
     }
 
-    /// Lake-relative staging folder of a commit version.
+    /// Lake-relative staging folder of a commit version, this writer's own.
     pub fn staging_for(&self, version: u64) -> String {
-        format!("{STAGING_DIR}/{version:010}")
+        format!("{STAGING_DIR}/{version:010}-{}", self.writer)
     }
 
     /// Writes the commit, then moves its staged files into place and deletes what it removes.
@@ -182,7 +198,13 @@ impl Lake {
                 self.next_version()
             )));
         }
-        write_commit(&self.loc, &commit)?;
+        if let Err(e) = write_commit(&self.loc, &commit) {
+            // Another writer took the version: what we staged will never be committed.
+            if let Some(staging) = &commit.staging {
+                let _ = self.remove_tree(staging);
+            }
+            return Err(e);
+        }
         // Just staged by us: every file is there and no target is (new names per version).
         self.roll_forward(&commit, false)?;
         self.state.apply(&commit);

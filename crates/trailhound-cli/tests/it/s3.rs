@@ -788,3 +788,70 @@ fn aws_sign_in_as_the_aws_cli_does_it() {
         assert!(!err.contains("s3cr3t") && !err.contains("testing"), "{err}");
     }
 }
+
+/// Two writers of one S3 lake (S3 has no lock) stage the same commit version at once: each
+/// stages under its own name, the first commit wins with its own files, the second fails with
+/// one clear error and leaves nothing behind, and the lake holds exactly the winner's data.
+#[test]
+fn two_writers_racing_on_an_s3_lake() {
+    use trailhound_convert::manifest::{Commit, DataFile};
+    use trailhound_convert::Lake;
+    let server = S3Server::start();
+    assert_eq!(server.request("PUT", "/race", b""), 200, "create bucket");
+    let opts = S3Options {
+        endpoint_url: Some(server.endpoint()),
+        region: Some("us-east-1".into()),
+        access_key_id: Some("testing".into()),
+        secret_access_key: Some("testing".into()),
+        ..Default::default()
+    };
+    let open = || {
+        let loc = trailhound_store::Location::parse("s3://race/lake", &opts, true).unwrap();
+        Lake::open_for_write_at(loc).unwrap()
+    };
+    let (mut a, mut b) = (open(), open());
+    let version = a.next_version();
+    assert_eq!(version, b.next_version());
+    let path = "cloudtrail/account=1/region=r/date=2024-08-01/part-0000000001-00001.parquet";
+    let stage = |lake: &Lake, bytes: &'static [u8]| {
+        let staging = lake.staging_for(version);
+        lake.put(&format!("{staging}/{path}"), bytes.to_vec())
+            .unwrap();
+        Commit {
+            version,
+            operation: "convert".into(),
+            timestamp: 0,
+            sources: Vec::new(),
+            added: vec![DataFile {
+                path: path.into(),
+                dataset: "cloudtrail".into(),
+                account: "1".into(),
+                region: "r".into(),
+                date: "2024-08-01".into(),
+                rows: 1,
+                bytes: bytes.len() as u64,
+                min_time: None,
+                max_time: None,
+            }],
+            removed: Vec::new(),
+            forgotten: Vec::new(),
+            staging: Some(staging),
+            listed_through: Default::default(),
+        }
+    };
+    // Both stage before either commits; a commits first.
+    let from_a = stage(&a, b"written by a");
+    let from_b = stage(&b, b"written by b");
+    a.commit(from_a).unwrap();
+    let err = b.commit(from_b).unwrap_err().to_string();
+    assert!(
+        err.contains("another writer committed this version first"),
+        "{err}"
+    );
+    let lake = trailhound_store::Location::parse("s3://race/lake", &opts, false).unwrap();
+    assert_eq!(&lake.get(path).unwrap()[..], b"written by a");
+    assert!(
+        lake.list("_trailhound/staging").unwrap().is_empty(),
+        "the winner moved its files, the loser removed its own"
+    );
+}
