@@ -308,6 +308,7 @@ enum Outcome {
 
 struct Shared<'a> {
     lake: &'a Lake,
+    source: &'a Source,
     staging: String,
     version: u64,
     dedup: &'a Mutex<DedupIndex>,
@@ -335,6 +336,7 @@ fn convert_chunk(
     let dedup = Mutex::new(DedupIndex::default());
     let shared = Shared {
         lake,
+        source: src,
         staging: lake.staging_for(version),
         version,
         dedup: &dedup,
@@ -640,7 +642,13 @@ impl Worker<'_> {
                 .dedup
                 .lock()
                 .map_err(|_| Error::Invalid("a worker thread panicked".into()))?;
-            index.keep(&dir, &rows, self.shared.lake)?
+            let reread = |key: &str| -> Result<RecordBatch> {
+                let bytes = self.shared.source.location().get(key)?;
+                let mut json = Vec::new();
+                let json = inflate(key, &bytes, &mut json).map_err(Error::Invalid)?;
+                trailhound_model::decode_log(json, key).map_err(|e| Error::Invalid(e.to_string()))
+            };
+            index.keep(&dir, &rows, self.shared.lake, &reread)?
         };
         if keep.true_count() == rows.num_rows() {
             return Ok(rows);

@@ -1,10 +1,13 @@
 //! Duplicate detection: the same event delivered twice (an organization trail and an account
 //! trail, a re-delivered file) is stored once, also across runs, with nothing extra stored.
 //!
-//! A duplicate is the same eventID with the same content. Within a run the decoder's content
-//! hash decides. Against events already in the lake, a matching eventID is only a candidate:
-//! the stored events of that partition are rebuilt once and compared by their canonical JSON.
-//! Events without an eventID are always kept.
+//! A duplicate is the same eventID with the same content, whatever the key order or spacing of
+//! its JSON: one rule, so the lake does not depend on how deliveries were batched into runs.
+//! Within a run the decoder's hash of the raw text decides when it matches; when an eventID
+//! comes again with other text, the first event with it is read again from its source object
+//! and both are compared by their canonical JSON. Against events already in the lake, a
+//! matching eventID is only a candidate: the stored events of that partition are rebuilt once
+//! and compared by their canonical JSON. Events without an eventID are always kept.
 
 use std::collections::{HashMap, HashSet};
 
@@ -12,6 +15,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::Int64Type;
 use arrow_array::{Array, BooleanArray, RecordBatch};
 use serde_json::Value;
+use trailhound_model::schema::COL_SOURCE;
 use trailhound_model::schema::{COL_RECORD_HASH, EVENT_ID};
 use trailhound_model::Rebuilder;
 
@@ -23,13 +27,23 @@ fn id_hash(id: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(id.as_bytes())
 }
 
+/// The source index of a first event whose canonical hash was computed when it came.
+const FROM_CANDIDATE: u32 = u32::MAX;
+
+/// Reads a source object of this run again, decoded (for the rare comparison of two texts of
+/// one eventID).
+pub(crate) type Reread<'a> = dyn Fn(&str) -> Result<RecordBatch> + 'a;
+
 /// What is known of one partition's events.
 #[derive(Default)]
 struct PartitionIndex {
-    /// eventID hash → content hash of the first event with it seen in this run.
-    run: HashMap<u64, u64>,
-    /// Further content hashes of an eventID (distinct events sharing an ID).
+    /// eventID hash → content hash of the first event with it seen in this run, and the
+    /// source object it came from (an index into [`DedupIndex::sources`]).
+    run: HashMap<u64, (u64, u32)>,
+    /// Further content hashes of an eventID: other texts of it, kept or dropped.
     more: HashMap<u64, Vec<u64>>,
+    /// Canonical hashes of the events kept in this run whose eventID came with other text.
+    canonical_more: HashMap<u64, Vec<u64>>,
     /// eventID hashes of the events stored before this run.
     stored_ids: HashSet<u64>,
     /// Canonical hashes of the stored events, loaded on the first candidate.
@@ -39,18 +53,8 @@ struct PartitionIndex {
 
 impl PartitionIndex {
     fn seen_in_run(&self, id: u64, content: u64) -> bool {
-        self.run.get(&id) == Some(&content)
+        self.run.get(&id).is_some_and(|(c, _)| *c == content)
             || self.more.get(&id).is_some_and(|v| v.contains(&content))
-    }
-
-    fn remember(&mut self, id: u64, content: u64) {
-        match self.run.get(&id) {
-            None => {
-                self.run.insert(id, content);
-            }
-            Some(c) if *c == content => {}
-            Some(_) => self.more.entry(id).or_default().push(content),
-        }
     }
 }
 
@@ -58,6 +62,11 @@ impl PartitionIndex {
 #[derive(Default)]
 pub(crate) struct DedupIndex {
     parts: HashMap<String, PartitionIndex>,
+    /// Source object keys of this run, interned.
+    sources: Vec<String>,
+    source_ids: HashMap<String, u32>,
+    /// Per source object read again: eventID hash → canonical hash of its first event with it.
+    first_canonical: HashMap<u32, HashMap<u64, u64>>,
 }
 
 impl DedupIndex {
@@ -87,18 +96,54 @@ impl DedupIndex {
         Ok(self.parts.get_mut(dir).expect("inserted above"))
     }
 
+    fn source_id(&mut self, key: &str) -> u32 {
+        if let Some(&i) = self.source_ids.get(key) {
+            return i;
+        }
+        let i = self.sources.len() as u32;
+        self.sources.push(key.to_owned());
+        self.source_ids.insert(key.to_owned(), i);
+        i
+    }
+
+    /// The canonical hash of the first event with eventID hash `id` in source `src`.
+    fn first_canonical(&mut self, src: u32, id: u64, reread: &Reread) -> Result<Option<u64>> {
+        if !self.first_canonical.contains_key(&src) {
+            let key = &self.sources[src as usize];
+            let batch = reread(key)?;
+            let ids = batch.column(EVENT_ID).as_string::<i32>();
+            let r = Rebuilder::new(&batch).at(key)?;
+            let mut first = HashMap::new();
+            for row in 0..batch.num_rows() {
+                if ids.is_valid(row) {
+                    if let std::collections::hash_map::Entry::Vacant(e) =
+                        first.entry(id_hash(ids.value(row)))
+                    {
+                        e.insert(canonical_hash(&r.row_json(row).at(key)?));
+                    }
+                }
+            }
+            self.first_canonical.insert(src, first);
+        }
+        Ok(self.first_canonical[&src].get(&id).copied())
+    }
+
     /// Which rows of `rows` (a decoded batch of partition `dir`) to keep.
     pub(crate) fn keep(
         &mut self,
         dir: &str,
         rows: &RecordBatch,
         lake: &Lake,
+        reread: &Reread,
     ) -> Result<BooleanArray> {
-        let part = self.partition(dir, lake)?;
+        self.partition(dir, lake)?;
         let ids = rows.column(EVENT_ID).as_string::<i32>();
         let hashes = rows
             .column_by_name(COL_RECORD_HASH)
             .map(|c| c.as_primitive::<Int64Type>().clone());
+        let sources = rows
+            .column_by_name(COL_SOURCE)
+            .map(|c| c.as_string::<i32>().clone());
         let mut rebuild: Option<Rebuilder> = None;
         let mut keep = Vec::with_capacity(rows.num_rows());
         for row in 0..rows.num_rows() {
@@ -111,26 +156,59 @@ impl DedupIndex {
                 continue;
             };
             let id = id_hash(ids.value(row));
+            let part = self.parts.get_mut(dir).expect("made above");
             if part.seen_in_run(id, content) {
                 keep.push(false);
                 continue;
             }
+            let earlier = part.run.get(&id).copied();
+            let stored_candidate = part.stored_ids.contains(&id);
+            if earlier.is_none() && !stored_candidate {
+                let src = sources
+                    .as_ref()
+                    .filter(|s| s.is_valid(row))
+                    .map_or("", |s| s.value(row));
+                let src = self.source_id(src);
+                let part = self.parts.get_mut(dir).expect("made above");
+                part.run.insert(id, (content, src));
+                keep.push(true);
+                continue;
+            }
+            // Another text of a known eventID: compare canonical forms.
+            let r = match &mut rebuild {
+                Some(r) => r,
+                None => rebuild.insert(Rebuilder::new(rows).at("<memory>")?),
+            };
+            let canonical = canonical_hash(&r.row_json(row).at("<memory>")?);
             let mut duplicate = false;
-            if part.stored_ids.contains(&id) {
+            // (A first event that was itself a candidate against the lake has its canonical
+            // hash in `canonical_more` already, or matched a stored one.)
+            if let Some((_, src)) = earlier.filter(|(_, src)| *src != FROM_CANDIDATE) {
+                duplicate = self.first_canonical(src, id, reread)? == Some(canonical);
+            }
+            let part = self.parts.get_mut(dir).expect("made above");
+            duplicate |= part
+                .canonical_more
+                .get(&id)
+                .is_some_and(|v| v.contains(&canonical));
+            if !duplicate && stored_candidate {
                 if part.stored_canonical.is_none() {
                     part.stored_canonical = Some(canonical_hashes(&part.files, lake)?);
                 }
-                let r = match &mut rebuild {
-                    Some(r) => r,
-                    None => rebuild.insert(Rebuilder::new(rows).at("<memory>")?),
-                };
-                let h = canonical_hash(&r.row_json(row).at("<memory>")?);
                 duplicate = part
                     .stored_canonical
                     .as_ref()
-                    .is_some_and(|s| s.contains(&h));
+                    .is_some_and(|s| s.contains(&canonical));
             }
-            part.remember(id, content);
+            match earlier {
+                None => {
+                    part.run.insert(id, (content, FROM_CANDIDATE));
+                }
+                Some(_) => part.more.entry(id).or_default().push(content),
+            }
+            if !duplicate {
+                part.canonical_more.entry(id).or_default().push(canonical);
+            }
             keep.push(!duplicate);
         }
         Ok(BooleanArray::from(keep))
