@@ -491,12 +491,26 @@ pub struct LookupArgs {
     /// Events at or after this time (2024-07-30, 2024-07-30T12:00:00Z).
     #[arg(long, value_name = "TIME")]
     pub start_time: Option<String>,
-    /// Events before this time.
+    /// Events at or before this time.
     #[arg(long, value_name = "TIME")]
     pub end_time: Option<String>,
-    /// Most events returned, newest first.
-    #[arg(long, value_name = "N")]
-    pub max_results: Option<usize>,
+    /// At most N events, newest first; when more match, the output ends with a NextToken for
+    /// --starting-token (as the AWS CLI pages).
+    #[arg(long, value_name = "N", alias = "max-results", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_items: Option<u64>,
+    /// Continue where the NextToken of the same lookup left off.
+    #[arg(long, value_name = "TOKEN", alias = "next-token")]
+    pub starting_token: Option<String>,
+    /// Accepted for the AWS CLI's sake; the lake has no pages to size.
+    #[arg(long, value_name = "N", hide = true)]
+    pub page_size: Option<u64>,
+    /// `insight`: CloudTrail Insights events instead of management events.
+    #[arg(long, value_enum, value_name = "CATEGORY")]
+    pub event_category: Option<EventCategory>,
+    /// Data and network-activity events too (CloudTrail's event history has management
+    /// events only).
+    #[arg(long, conflicts_with = "event_category")]
+    pub include_data_events: bool,
     #[command(flatten)]
     pub window: WindowArgs,
     /// json (like the AWS CLI) or table.
@@ -504,6 +518,11 @@ pub struct LookupArgs {
     pub output: LookupOutput,
     #[command(flatten)]
     pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum EventCategory {
+    Insight,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -13,12 +13,14 @@ use std::sync::Arc;
 use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result as DFResult;
+use datafusion::functions::core::expr_fn::coalesce;
 use datafusion::functions::core::expr_fn::get_field;
 use datafusion::logical_expr::{
-    col, lit, ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    col, lit, when, ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
 use trailhound_model::rebuild::Rebuilder;
+use trailhound_model::schema::COL_SOURCE;
 
 use crate::engine::Engine;
 use crate::error::{QueryError, Result};
@@ -84,6 +86,16 @@ pub fn parse_attribute(s: &str) -> Result<(AttributeKey, String), String> {
     }
 }
 
+/// Which events a lookup sees. CloudTrail's event history holds management events; Insights
+/// events are asked for by category; data events only here, when asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Category {
+    #[default]
+    Management,
+    ManagementAndData,
+    Insight,
+}
+
 /// A lookup: all attributes must match (the AWS API takes one; more narrow further).
 #[derive(Debug, Clone, Default)]
 pub struct Lookup {
@@ -91,7 +103,59 @@ pub struct Lookup {
     /// Inclusive bounds in microseconds, as `--start-time` / `--end-time`.
     pub start: Option<i64>,
     pub end: Option<i64>,
-    pub max_results: Option<usize>,
+    pub category: Category,
+    /// At most this many events; when more match, the page carries a token for the rest.
+    pub max_items: Option<usize>,
+    /// Where an earlier page of this same lookup stopped.
+    pub starting_token: Option<String>,
+}
+
+/// One page of a lookup, newest events first.
+#[derive(Debug)]
+pub struct LookupPage {
+    pub batches: Vec<RecordBatch>,
+    /// Present when more events match: pass it as `starting_token` for the next page.
+    pub next_token: Option<String>,
+}
+
+/// Where a page stopped: the sort key of its last event (time, eventID, source object), and
+/// how many events with exactly that key were returned (ties are rare but possible).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Cursor {
+    /// The lookup this token belongs to: attributes, times and category.
+    q: String,
+    t: Option<i64>,
+    id: String,
+    s: String,
+    k: u64,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        json.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn decode(token: &str) -> Option<Cursor> {
+        let bytes: Option<Vec<u8>> = (0..token.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok())
+            .collect();
+        serde_json::from_slice(&bytes?).ok()
+    }
+}
+
+/// Names one lookup's question (FNV-1a over its description): a token is only good for it.
+fn lookup_id(l: &Lookup) -> String {
+    let text = format!(
+        "{:?}|{:?}|{:?}|{:?}",
+        l.attributes, l.start, l.end, l.category
+    );
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 pub(crate) fn time_lit(t: i64) -> Expr {
@@ -212,13 +276,40 @@ impl ScalarUDFImpl for ResourceMatch {
     }
 }
 
-/// Runs a lookup against the engine's `cloudtrail` table: newest events first.
-pub async fn lookup(engine: &Engine, l: &Lookup) -> Result<Vec<RecordBatch>> {
-    let mut df = engine
-        .context()
-        .table(trailhound_model::lake::Dataset::Events.dir())
-        .await?;
+/// The management-event rule of CloudTrail (and of `trailhound cost`): `eventCategory`, else,
+/// for records older than that field, data when `managementEvent` is false.
+fn is_management() -> Expr {
+    coalesce(vec![
+        col("eventcategory"),
+        when(col("managementevent").eq(lit(false)), lit("Data"))
+            .otherwise(lit("Management"))
+            .unwrap_or_else(|_| lit("Management")),
+    ])
+    .eq(lit("Management"))
+}
+
+/// The sort key, newest first: time, then eventID and source object so that the order is
+/// total and pages never overlap.
+fn sort_key() -> [Expr; 3] {
+    [
+        col("eventtime"),
+        coalesce(vec![col("eventid"), lit("")]),
+        coalesce(vec![col(COL_SOURCE), lit("")]),
+    ]
+}
+
+/// Runs a lookup: management events (or as `category` says), newest first, one page of
+/// `max_items` when set.
+pub async fn lookup(engine: &Engine, l: &Lookup) -> Result<LookupPage> {
+    let table = match l.category {
+        Category::Insight => trailhound_model::lake::Dataset::Insights.dir(),
+        _ => trailhound_model::lake::Dataset::Events.dir(),
+    };
+    let mut df = engine.context().table(table).await?;
     let mut cond = lit(true);
+    if l.category == Category::Management {
+        cond = cond.and(is_management());
+    }
     for (k, v) in &l.attributes {
         cond = cond.and(condition(*k, v));
     }
@@ -228,13 +319,105 @@ pub async fn lookup(engine: &Engine, l: &Lookup) -> Result<Vec<RecordBatch>> {
     if let Some(e) = l.end {
         cond = cond.and(col("eventtime").lt_eq(time_lit(e)));
     }
-    df = df
-        .filter(cond)?
-        .sort(vec![col("eventtime").sort(false, true)])?;
-    if let Some(n) = l.max_results {
-        df = df.limit(0, Some(n))?;
+    let id = lookup_id(l);
+    let cursor = match &l.starting_token {
+        None => None,
+        Some(token) => match Cursor::decode(token.trim()) {
+            Some(c) if c.q == id => Some(c),
+            _ => {
+                return Err(QueryError::Output(
+                    "--starting-token: not a token of this lookup (the attributes, times or category differ, or it was cut)".into(),
+                ))
+            }
+        },
+    };
+    let [t, eid, src] = sort_key();
+    if let Some(c) = &cursor {
+        // Everything at or after the cursor's key in the order; the `k` events with exactly
+        // its key were returned already and are skipped below.
+        let same_time_on = eid.clone().lt(lit(c.id.clone())).or(eid
+            .clone()
+            .eq(lit(c.id.clone()))
+            .and(src.clone().lt_eq(lit(c.s.clone()))));
+        cond = cond.and(match c.t {
+            Some(tv) => t
+                .clone()
+                .lt(time_lit(tv))
+                .or(t.clone().is_null())
+                .or(t.clone().eq(time_lit(tv)).and(same_time_on)),
+            None => t.clone().is_null().and(same_time_on),
+        });
     }
-    Ok(df.collect().await?)
+    df = df.filter(cond)?.sort(vec![
+        t.sort(false, false),
+        eid.sort(false, false),
+        src.sort(false, false),
+    ])?;
+    let skip = cursor.as_ref().map_or(0, |c| c.k as usize);
+    if let Some(n) = l.max_items {
+        df = df.limit(0, Some(skip + n + 1))?;
+    }
+    let batches = df.collect().await?;
+    let schema = match batches.first() {
+        Some(b) => b.schema(),
+        None => {
+            return Ok(LookupPage {
+                batches,
+                next_token: None,
+            })
+        }
+    };
+    let all = datafusion::arrow::compute::concat_batches(&schema, &batches)?;
+    let rows = all.num_rows().saturating_sub(skip);
+    let take = l.max_items.map_or(rows, |n| n.min(rows));
+    let page = all.slice(skip.min(all.num_rows()), take);
+    let next_token = match l.max_items {
+        Some(n) if rows > n && take > 0 => {
+            let key = |row: usize| row_key(&page, row);
+            let last = key(take - 1);
+            let mut k = (0..take).rev().take_while(|&r| key(r) == last).count() as u64;
+            // Ties that began on earlier pages (the cursor's key sorts first on this one).
+            if let Some(c) = cursor
+                .as_ref()
+                .filter(|c| (c.t, c.id.clone(), c.s.clone()) == last)
+            {
+                k += c.k;
+            }
+            let (t, eid, s) = last;
+            Some(
+                Cursor {
+                    q: id,
+                    t,
+                    id: eid,
+                    s,
+                    k,
+                }
+                .encode(),
+            )
+        }
+        _ => None,
+    };
+    Ok(LookupPage {
+        batches: vec![page],
+        next_token,
+    })
+}
+
+/// The sort key of one row of a lookup's result.
+fn row_key(b: &RecordBatch, row: usize) -> (Option<i64>, String, String) {
+    let t = b
+        .column_by_name("eventtime")
+        .and_then(|c| c.as_primitive_opt::<TimestampMicrosecondType>())
+        .filter(|c| c.is_valid(row))
+        .map(|c| c.value(row));
+    let text = |name: &str| {
+        b.column_by_name(name)
+            .and_then(|c| c.as_string_opt::<i32>())
+            .filter(|c| c.is_valid(row))
+            .map(|c| c.value(row).to_string())
+            .unwrap_or_default()
+    };
+    (t, text("eventid"), text(COL_SOURCE))
 }
 
 /// `aws cloudtrail lookup-events`'s answer, with its key order.
@@ -242,6 +425,8 @@ pub async fn lookup(engine: &Engine, l: &Lookup) -> Result<Vec<RecordBatch>> {
 pub struct LookupResponse {
     #[serde(rename = "Events")]
     pub events: Vec<AwsEvent>,
+    #[serde(rename = "NextToken", skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
 }
 
 /// One event as `lookup-events` gives it.
@@ -330,7 +515,10 @@ pub fn to_aws_events(batches: &[RecordBatch]) -> Result<LookupResponse> {
             });
         }
     }
-    Ok(LookupResponse { events })
+    Ok(LookupResponse {
+        events,
+        next_token: None,
+    })
 }
 
 fn resources(b: &RecordBatch, row: usize) -> Vec<AwsResource> {

@@ -143,7 +143,12 @@ fn decode_projection(projection: Option<&Vec<usize>>) -> Projection {
         if c < RECORD.len() {
             p.columns[c] = true;
         } else if c == RECORD.len() {
-            p.extra = true;
+            // `_extra` also keeps the values that do not fit their column (a JSON null, a
+            // mistyped value): only decoding every column tells which those are.
+            return Projection {
+                record_hash: p.record_hash,
+                ..Projection::all()
+            };
         }
     }
     p

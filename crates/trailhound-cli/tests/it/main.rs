@@ -12,9 +12,17 @@ mod sql;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The binary, blind to the user's setup: no lake from `TRAILHOUND_LAKE`, and a config file
+/// (and so a saved-query folder beside it) that does not exist. Tests that want either set it.
 pub fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_trailhound"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailhound"));
+    cmd.env("TRAILHOUND_CONFIG", NO_CONFIG)
+        .env_remove("TRAILHOUND_LAKE");
+    cmd
 }
+
+/// A config file path whose folder does not exist.
+pub const NO_CONFIG: &str = "/nonexistent/trailhound/config.toml";
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")

@@ -1,5 +1,5 @@
 //! The interactive shell in a real pseudo-terminal: history across sessions, multi-line
-//! statements, completion of a column name, Ctrl-C during a long query.
+//! statements, completion of a column name, Ctrl-C during a long query, the meta commands.
 
 use rexpect::session::PtySession;
 
@@ -16,6 +16,8 @@ fn shell(history: &std::path::Path) -> PtySession {
     cmd.arg("sql")
         .arg(sample_lake())
         .env("TRAILHOUND_HISTORY", history)
+        .env("TRAILHOUND_CONFIG", crate::NO_CONFIG)
+        .env_remove("TRAILHOUND_LAKE")
         .env("TERM", "xterm")
         .env("NO_COLOR", "1");
     let mut p = rexpect::session::spawn_command(cmd, Some(30_000)).unwrap();
@@ -102,6 +104,46 @@ fn run_a_saved_query_completed_by_name() {
     p.exp_string("(44 rows)").unwrap();
     enter(&mut p, "\\run principal-activity");
     p.exp_string("needs --param principal=<string>").unwrap();
+    enter(&mut p, "\\q");
+    p.exp_eof().unwrap();
+}
+
+/// `\?`, `\timing` and `\format`. The line editor shows what is typed, so every check is on
+/// text only the output has.
+#[test]
+fn help_timing_and_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = shell(&dir.path().join("history"));
+    enter(&mut p, "\\?");
+    p.exp_string("Meta commands:").unwrap();
+    for line in [
+        "\\d             list tables",
+        "\\timing        show how long each query takes",
+        "\\format FMT    result format: table, csv",
+        "\\x             expanded rows",
+        "\\q             quit",
+    ] {
+        p.exp_string(line).unwrap();
+    }
+
+    enter(&mut p, "\\timing");
+    p.exp_string("Timing is on.").unwrap();
+    enter(&mut p, "SELECT 40 + 2 AS answer;");
+    p.exp_string("42").unwrap();
+    p.exp_regex(r"Time: \d+\.\d{3} s").unwrap();
+    enter(&mut p, "\\timing");
+    p.exp_string("Timing is off.").unwrap();
+
+    // CSV: the header line, then the value on the next line; a table would box both.
+    enter(&mut p, "\\format csv");
+    p.exp_string("Format is Csv.").unwrap();
+    enter(&mut p, "SELECT count(*) FROM cloudtrail;");
+    let (before, _) = p.exp_regex(r"count\(\*\)\r?\n3000\r?\n").unwrap();
+    assert!(!before.contains("+--"), "{before}");
+    // The format stays, and with timing off no Time line follows the result.
+    enter(&mut p, "\\format");
+    let before = p.exp_string("Format is Csv.").unwrap();
+    assert!(!before.contains("Time:"), "{before}");
     enter(&mut p, "\\q");
     p.exp_eof().unwrap();
 }

@@ -3,6 +3,7 @@
 //! the local lake, a one-day query opens only that day's objects, and an unreachable endpoint or
 //! a missing bucket is one clear line.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -183,6 +184,25 @@ impl Proxy {
     }
 }
 
+/// The proxy's `--counts` file: `KEY value` lines (empty when nothing was recorded yet).
+fn proxy_counts(file: &Path) -> BTreeMap<String, u64> {
+    std::fs::read_to_string(file)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.rsplit_once(' '))
+        .map(|(k, v)| (k.to_string(), v.parse().unwrap()))
+        .collect()
+}
+
+/// N in the `requests: N to the source, …` line of a convert run's summary.
+fn source_requests(out: &str) -> u64 {
+    out.lines()
+        .find_map(|l| l.strip_prefix("requests: "))
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no requests line: {out}"))
+}
+
 impl Drop for Proxy {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -335,8 +355,10 @@ fn convert_through_faults_and_denied_writes() {
     let n = server.upload(&trail, "archive", "t");
     let dir = tempfile::tempdir().unwrap();
 
-    // Throttling, dropped connections and bodies cut short: retried; a run that still fails
-    // on some objects keeps what it did, and the next run converts the rest, once.
+    // Throttling, dropped connections and bodies cut short: retried within the run (the
+    // proxy counts what it injected); a run that still fails on some objects keeps what it
+    // did, and the next run converts the rest, once.
+    let counts = dir.path().join("faulty-counts");
     let faulty = Proxy::start(
         &server,
         &[
@@ -346,14 +368,17 @@ fn convert_through_faults_and_denied_writes() {
             "9",
             "--truncate-every",
             "5",
+            "--counts",
+            counts.to_str().unwrap(),
         ],
     );
     let lake = dir.path().join("lake");
-    let mut runs = 0;
+    let (mut runs, mut failed_objects, mut asked) = (0, 0u64, 0);
     loop {
         runs += 1;
         let (code, out, err) =
             convert(&faulty.endpoint(), "s3://archive/t", lake.to_str().unwrap());
+        asked += source_requests(&out);
         if code == Some(0) {
             break;
         }
@@ -362,8 +387,29 @@ fn convert_through_faults_and_denied_writes() {
             err.contains("running the same command again converts the rest"),
             "{err}"
         );
+        failed_objects += err.lines().filter(|l| l.starts_with("failed: ")).count() as u64;
         assert!(runs < 4, "still failing after {runs} runs: {err}");
     }
+    let c = proxy_counts(&counts);
+    let got = |k: &str| c.get(k).copied().unwrap_or(0);
+    for k in ["FAULT:503", "FAULT:reset", "FAULT:truncate"] {
+        assert!(got(k) > 0, "{k} was never injected: {c:?}");
+    }
+    // Every object was read whole once, and each body cut short was fetched again.
+    assert!(got("GET") >= n as u64 + got("FAULT:truncate"), "{c:?}");
+    // Retries, not reruns, absorbed the faults: without them about one object fails per fault.
+    let faults = got("FAULT:503") + got("FAULT:reset") + got("FAULT:truncate");
+    assert!(
+        failed_objects * 5 < faults,
+        "{failed_objects} objects failed for {faults} faults in {runs} runs: {c:?}"
+    );
+    // trailhound counts the reads it asks for; the proxy saw more requests (a truncated GET is
+    // also a GET): the store retried below trailhound.
+    let seen = got("GET") + got("LIST") + got("HEAD") + got("FAULT:503") + got("FAULT:reset");
+    assert!(
+        seen > asked,
+        "the proxy saw {seen}, trailhound asked {asked}: {c:?}"
+    );
     let lake = lake.to_str().unwrap().to_string();
     answers_like_the_sample(&server.endpoint(), &lake);
     let (_, out, _) = sql(&server.endpoint(), &lake, "SELECT count(*) FROM sources");
@@ -372,7 +418,16 @@ fn convert_through_faults_and_denied_writes() {
     // Objects that keep failing: the run reports them and commits the rest; the next run
     // converts exactly those, although their day is older than the last one listed.
     let lake2 = dir.path().join("lake2");
-    let broken = Proxy::start(&server, &["--fail-path", "/2024/08/02/"]);
+    let broken_counts = dir.path().join("broken-counts");
+    let broken = Proxy::start(
+        &server,
+        &[
+            "--fail-path",
+            "/2024/08/02/",
+            "--counts",
+            broken_counts.to_str().unwrap(),
+        ],
+    );
     let (code, out, err) = convert(
         &broken.endpoint(),
         "s3://archive/t",
@@ -385,6 +440,12 @@ fn convert_through_faults_and_denied_writes() {
         out.starts_with(&format!("converted {} of {n} objects", n - failed)),
         "{out}"
     );
+    // Each of them was tried at least six times (five retries) before it was given up.
+    let c = proxy_counts(&broken_counts);
+    assert!(
+        c.get("FAULT:500").copied().unwrap_or(0) >= 6 * failed as u64,
+        "{failed} failed: {c:?}"
+    );
     let (code, out, err) = convert(
         &server.endpoint(),
         "s3://archive/t",
@@ -395,15 +456,42 @@ fn convert_through_faults_and_denied_writes() {
     answers_like_the_sample(&server.endpoint(), lake2.to_str().unwrap());
 
     // A read-only source is enough: writes to it are denied, and none is tried.
-    let read_only = Proxy::start(&server, &["--deny-write", "archive"]);
+    let read_only_counts = dir.path().join("read-only-counts");
+    let read_only = Proxy::start(
+        &server,
+        &[
+            "--deny-write",
+            "archive",
+            "--counts",
+            read_only_counts.to_str().unwrap(),
+        ],
+    );
     let (code, out, err) = convert(&read_only.endpoint(), "s3://archive/t", "s3://lakes/l");
     assert_eq!(code, Some(0), "{out}{err}");
+    let c = proxy_counts(&read_only_counts);
+    assert!(
+        c.get("GET").copied().unwrap_or(0) >= n as u64 && !c.contains_key("FAULT:denied"),
+        "{c:?}"
+    );
     answers_like_the_sample(&server.endpoint(), "s3://lakes/l");
 
     // A lake the credentials may not write: one line naming the bucket and key, nothing lost.
-    let denied = Proxy::start(&server, &["--deny-write", "lakes"]);
+    let denied_counts = dir.path().join("denied-counts");
+    let denied = Proxy::start(
+        &server,
+        &[
+            "--deny-write",
+            "lakes",
+            "--counts",
+            denied_counts.to_str().unwrap(),
+        ],
+    );
     let (code, _, err) = convert(&denied.endpoint(), "s3://archive/t", "s3://lakes/other");
     assert_eq!(code, Some(1));
+    assert!(
+        proxy_counts(&denied_counts).contains_key("FAULT:denied"),
+        "the write was refused by the proxy"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: s3://lakes/other/"), "{err}");
     assert!(err.contains("access denied"), "{err}");

@@ -133,6 +133,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command == "GET" and every(args.truncate_every, i) and len(data) > 1 and resp.status == 200 and "?" not in self.path:
+            record("FAULT:truncate")
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
             self.close_connection = True

@@ -1,7 +1,10 @@
 //! `trailhound queries`, `run` and `report` from the outside: listings, parameters, errors, exit
 //! codes and the report formats (snapshots on the sample archive).
 
-use crate::{repo_root, run, sample_lake, text};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::{bin, repo_root, run, sample_lake, text};
 
 fn cases_lake(query: &str) -> std::path::PathBuf {
     let lake = tempfile::tempdir().unwrap().keep().join("lake");
@@ -171,6 +174,163 @@ fn user_folders_add_and_replace_queries() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// The saved-query folder beside the user's config file: `$XDG_CONFIG_HOME/trailhound/queries`,
+/// else `~/.config/trailhound/queries`. Its queries are listed and run by name like built-ins.
+#[test]
+fn the_user_config_folder_adds_queries() {
+    let home = tempfile::tempdir().unwrap();
+    let xdg = tempfile::tempdir().unwrap();
+    // The same name in both folders, with answers that tell them apart.
+    let write = |queries: &Path, select: &str| {
+        std::fs::create_dir_all(queries.join("mine")).unwrap();
+        std::fs::write(
+            queries.join("mine/my-own-count.sql"),
+            format!("-- title: Mine\n-- severity: info\n-- description: Events in the period, counted.\n-- references: local\nSELECT {select} AS n FROM cloudtrail WHERE eventtime >= $from AND eventtime < $until\n"),
+        )
+        .unwrap();
+    };
+    let in_home = home.path().join(".config/trailhound/queries");
+    write(&in_home, "count(*)");
+    write(&xdg.path().join("trailhound/queries"), "count(*) + 1");
+    let user = |xdg: Option<&Path>, args: &[&str]| {
+        let mut cmd = bin();
+        cmd.args(args)
+            .env("HOME", home.path())
+            .env_remove("TRAILHOUND_CONFIG");
+        match xdg {
+            Some(x) => cmd.env("XDG_CONFIG_HOME", x),
+            None => cmd.env_remove("XDG_CONFIG_HOME"),
+        };
+        cmd.output().unwrap()
+    };
+    let lake = sample_lake().to_str().unwrap();
+    let run_it = |xdg: Option<&Path>| {
+        let out = user(
+            xdg,
+            &[
+                "run",
+                "my-own-count",
+                "--lake",
+                lake,
+                "--from",
+                "2024-07-01",
+                "--until",
+                "2024-09-01",
+                "--format",
+                "csv",
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+
+    let out = user(None, &["queries"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.split_whitespace().take(2).eq(["my-own-count", "mine"])),
+        "{listed}"
+    );
+    let shown = text(&user(None, &["queries", "show", "my-own-count"]).stdout);
+    let file = in_home.join("mine/my-own-count.sql");
+    assert!(shown.contains(&file.display().to_string()), "{shown}");
+    assert_eq!(run_it(None), "n\n3000\n");
+    // XDG_CONFIG_HOME, when set, is where the folder is.
+    assert_eq!(run_it(Some(xdg.path())), "n\n3001\n");
+    // Without the folder the name is unknown: the query came from it.
+    let out = run(&[&"run", &"my-own-count", &"--lake", &lake]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+/// `report threats`: one section per query of the category, on the sample lake (where nothing
+/// is found) and on all the crafted cases at once, where every check finds something.
+#[test]
+fn the_threats_report_has_a_section_per_threat_query() {
+    let out = run(&[&"queries", &"--category", &"threats"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    let names: BTreeSet<String> = listed
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    assert!(names.len() >= 12, "{listed}");
+
+    let out = run(&[
+        &"report",
+        &"threats",
+        &"--lake",
+        &sample_lake(),
+        &"--from",
+        &"2024-07-31",
+        &"--until",
+        &"2024-08-07",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let md = text(&out.stdout);
+    assert!(md.starts_with("# trailhound threats report\n"), "{md}");
+    assert!(md.contains("- Data checked: 3000 events"), "{md}");
+    assert!(
+        md.contains(&format!("{} checks, ", names.len())) && md.contains(", 0 failed to run."),
+        "{md}"
+    );
+    for name in &names {
+        assert!(
+            md.contains(&format!("\n`{name}` · severity ")),
+            "no section for {name}: {md}"
+        );
+    }
+    // The summary's heading, then one per check.
+    assert_eq!(
+        md.lines().filter(|l| l.starts_with("## ")).count(),
+        names.len() + 1,
+        "{md}"
+    );
+
+    let lake = tempfile::tempdir().unwrap().keep().join("lake");
+    let out = run(&[
+        &"convert",
+        &"-q",
+        &repo_root().join("testdata/cases"),
+        &lake,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let report = |extra: &'static str| {
+        run(&[
+            &"report",
+            &"threats",
+            &"--lake",
+            &lake,
+            &"--from",
+            &"2024-09-01",
+            &"--until",
+            &"2024-09-08",
+            &"--format",
+            &"json",
+            &extra,
+        ])
+    };
+    let out = report("--max-findings=3");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["kind"], "threats");
+    let sections = v["sections"].as_array().unwrap();
+    let got: BTreeSet<String> = sections
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(got, names);
+    assert_eq!(sections.len(), names.len());
+    for s in sections {
+        assert_eq!(s["status"], "findings", "{s}");
+        assert!(s["count"].as_u64().unwrap_or(0) > 0, "{s}");
+    }
+    assert_eq!(report("--fail-on-findings").status.code(), Some(2));
 }
 
 #[test]
