@@ -943,3 +943,71 @@ fn two_writers_racing_on_an_s3_lake() {
         "the winner moved its files, the loser removed its own"
     );
 }
+
+/// A writer that died after its commit was written but before every staged file was moved into
+/// place: the next writer to open the lake finishes the move (one file had been moved, one not),
+/// and the lake reads whole.
+#[test]
+fn an_interrupted_s3_commit_is_rolled_forward_by_the_next_writer() {
+    use trailhound_convert::manifest::{write_commit, Commit, DataFile};
+    use trailhound_convert::Lake;
+    let server = S3Server::start();
+    assert_eq!(server.request("PUT", "/crash", b""), 200, "create bucket");
+    let opts = S3Options {
+        endpoint_url: Some(server.endpoint()),
+        region: Some("us-east-1".into()),
+        access_key_id: Some("testing".into()),
+        secret_access_key: Some("testing".into()),
+        ..Default::default()
+    };
+    let loc = || trailhound_store::Location::parse("s3://crash/lake", &opts, true).unwrap();
+    let dead = Lake::open_for_write_at(loc()).unwrap();
+    let staging = dead.staging_for(1);
+    let paths = [
+        "cloudtrail/account=1/region=r/date=2024-08-01/part-0000000001-00001.parquet",
+        "cloudtrail/account=1/region=r/date=2024-08-02/part-0000000001-00002.parquet",
+    ];
+    let file = |path: &str, date: &str| DataFile {
+        path: path.into(),
+        dataset: "cloudtrail".into(),
+        account: "1".into(),
+        region: "r".into(),
+        date: date.into(),
+        rows: 1,
+        bytes: 6,
+        min_time: None,
+        max_time: None,
+    };
+    for p in paths {
+        dead.put(&format!("{staging}/{p}"), p.as_bytes().to_vec())
+            .unwrap();
+    }
+    let commit = Commit {
+        version: 1,
+        operation: "convert".into(),
+        timestamp: 0,
+        sources: Vec::new(),
+        added: vec![file(paths[0], "2024-08-01"), file(paths[1], "2024-08-02")],
+        removed: Vec::new(),
+        forgotten: Vec::new(),
+        staging: Some(staging.clone()),
+        listed_through: Default::default(),
+    };
+    // The commit is written and the first file moved; then the writer dies.
+    write_commit(dead.location(), &commit).unwrap();
+    let store = loc();
+    store
+        .rename(&format!("{staging}/{}", paths[0]), paths[0])
+        .unwrap();
+    drop(dead);
+
+    let next = Lake::open_for_write_at(loc()).unwrap();
+    assert_eq!(next.state().files.len(), 2);
+    for p in paths {
+        assert_eq!(&store.get(p).unwrap()[..], p.as_bytes(), "{p} in place");
+    }
+    assert!(
+        store.list("_trailhound/staging").unwrap().is_empty(),
+        "staging finished"
+    );
+}
