@@ -54,14 +54,14 @@ pub fn call(id: &str, time: &str, source: &str, name: &str) -> Value {
     })
 }
 
-fn set(mut v: Value, key: &str, value: Value) -> Value {
+pub(crate) fn set(mut v: Value, key: &str, value: Value) -> Value {
     if let Some(o) = v.as_object_mut() {
         o.insert(key.to_string(), value);
     }
     v
 }
 
-fn with(mut v: Value, fields: Value) -> Value {
+pub(crate) fn with(mut v: Value, fields: Value) -> Value {
     if let (Some(o), Value::Object(f)) = (v.as_object_mut(), fields) {
         for (k, x) in f {
             o.insert(k, x);
@@ -1598,28 +1598,39 @@ pub fn write_all(dir: &Path) -> std::io::Result<usize> {
     let mut files = 0;
     for c in all() {
         for (key, json) in files_of(&c) {
-            let path = dir.join(c.query).join(&key);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            gz.write_all(json.as_bytes())?;
-            std::fs::write(path, gz.finish()?)?;
+            write_gz(&dir.join(c.query).join(&key), &json)?;
             files += 1;
         }
     }
     Ok(files)
 }
 
+/// Writes `text` gzipped at `path`, creating its folders: the same text gives the same bytes.
+pub(crate) fn write_gz(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes())?;
+    std::fs::write(path, gz.finish()?)
+}
+
 /// The log files of one query's cases: key below the query's folder, and JSON text.
 pub fn files_of(c: &QueryCases) -> Vec<(String, String)> {
+    archive(&c.events, "cases")
+}
+
+/// Events as CloudTrail log files, one per account, region and day of their `eventTime`, in key
+/// order: each key ends in `…T0000Z_<suffix>.json.gz`, and its `{"Records":[...]}` text keeps the
+/// events in the order given.
+pub(crate) fn archive(events: &[Value], suffix: &str) -> Vec<(String, String)> {
     let mut groups: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
-    for e in &c.events {
+    for e in events {
         let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_string();
         let (account, region, time) = (s("recipientAccountId"), s("awsRegion"), s("eventTime"));
         let (y, m, d) = (&time[0..4], &time[5..7], &time[8..10]);
         let key = format!(
-            "AWSLogs/{account}/CloudTrail/{region}/{y}/{m}/{d}/{account}_CloudTrail_{region}_{y}{m}{d}T0000Z_cases.json.gz"
+            "AWSLogs/{account}/CloudTrail/{region}/{y}/{m}/{d}/{account}_CloudTrail_{region}_{y}{m}{d}T0000Z_{suffix}.json.gz"
         );
         groups.entry(key).or_default().push(e.clone());
     }

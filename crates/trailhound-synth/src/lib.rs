@@ -4,6 +4,7 @@
 //! The same options and seed always give the same bytes.
 
 pub mod cases;
+pub mod lake_samples;
 
 use std::borrow::Cow;
 use std::fs;

@@ -16,9 +16,9 @@ fn the_readme_sample_job_converts_and_reports() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("converted 30 of 30 objects"), "{stdout}");
+    assert!(stdout.contains("converted 36 of 36 objects"), "{stdout}");
     assert!(
-        stdout.contains("events: 3000 in, 3000 stored, 0 duplicates dropped"),
+        stdout.contains("events: 3013 in, 3013 stored, 0 duplicates dropped"),
         "{stdout}"
     );
     // Again: nothing to do.

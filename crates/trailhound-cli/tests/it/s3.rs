@@ -65,6 +65,17 @@ impl S3Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Options that reach this server with moto's test keys.
+    fn options(&self) -> S3Options {
+        S3Options {
+            endpoint_url: Some(self.endpoint()),
+            region: Some("us-east-1".into()),
+            access_key_id: Some("testing".into()),
+            secret_access_key: Some("testing".into()),
+            ..Default::default()
+        }
+    }
+
     /// A plain HTTP request (moto does not check signatures); the status code.
     fn request(&self, method: &str, path: &str, body: &[u8]) -> u16 {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
@@ -558,7 +569,7 @@ fn query_a_lake_in_s3() {
     env(&mut cmd, &server.endpoint());
     let out = cmd.output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).lines().count(), 45);
+    assert_eq!(text(&out.stdout).lines().count(), 46);
 
     // cost measures a lake in S3 as it measures the same lake on disk: log-file sizes come from
     // the manifest through the engine's `sources` table, so the dollars are the same and no
@@ -599,13 +610,7 @@ fn query_a_lake_in_s3() {
         let _g = rt.enter();
         Engine::new(&EngineOptions {
             lake: Some(trailhound_store::Locator::parse(lake).unwrap()),
-            s3: S3Options {
-                region: Some("us-east-1".into()),
-                endpoint_url: Some(server.endpoint()),
-                access_key_id: Some("testing".into()),
-                secret_access_key: Some("testing".into()),
-                ..Default::default()
-            },
+            s3: server.options(),
             ..Default::default()
         })
         .unwrap()
@@ -784,7 +789,7 @@ fn aws_sign_in_as_the_aws_cli_does_it() {
         let err = text(&out.stderr);
         assert!(out.status.success(), "{profile}: {err}");
         assert!(!err.contains("s3cr3t"), "no secret in messages: {err}");
-        assert_eq!(text(&out.stdout), "count(*)\n3000\n", "{profile}");
+        assert_eq!(text(&out.stdout), "count(*)\n3013\n", "{profile}");
     };
 
     // Static keys of the profile, in the profile's region.
@@ -844,7 +849,7 @@ fn aws_sign_in_as_the_aws_cli_does_it() {
     p.exp_string("MFA code for arn:aws:iam::123456789012:mfa/me:")
         .unwrap();
     p.send_line("123456").unwrap();
-    p.exp_string("3000").unwrap();
+    p.exp_string("3013").unwrap();
     p.exp_eof().unwrap();
     let sts = with("STS:");
     assert!(
@@ -877,22 +882,48 @@ fn aws_sign_in_as_the_aws_cli_does_it() {
     }
 }
 
+/// A convert commit of files staged under `staging`: (lake-relative path, date) each.
+fn staged_commit(
+    version: u64,
+    staging: &str,
+    files: &[(&str, &str)],
+) -> trailhound_convert::manifest::Commit {
+    use trailhound_convert::manifest::DataFile;
+    trailhound_convert::manifest::Commit {
+        version,
+        operation: "convert".into(),
+        timestamp: 0,
+        sources: Vec::new(),
+        added: files
+            .iter()
+            .map(|(path, date)| DataFile {
+                path: path.to_string(),
+                dataset: "cloudtrail".into(),
+                account: "1".into(),
+                region: "r".into(),
+                date: date.to_string(),
+                rows: 1,
+                bytes: 1,
+                min_time: None,
+                max_time: None,
+            })
+            .collect(),
+        removed: Vec::new(),
+        forgotten: Vec::new(),
+        staging: Some(staging.to_string()),
+        listed_through: Default::default(),
+    }
+}
+
 /// Two writers of one S3 lake (S3 has no lock) stage the same commit version at once: each
 /// stages under its own name, the first commit wins with its own files, the second fails with
 /// one clear error and leaves nothing behind, and the lake holds exactly the winner's data.
 #[test]
 fn two_writers_racing_on_an_s3_lake() {
-    use trailhound_convert::manifest::{Commit, DataFile};
     use trailhound_convert::Lake;
     let server = S3Server::start();
     assert_eq!(server.request("PUT", "/race", b""), 200, "create bucket");
-    let opts = S3Options {
-        endpoint_url: Some(server.endpoint()),
-        region: Some("us-east-1".into()),
-        access_key_id: Some("testing".into()),
-        secret_access_key: Some("testing".into()),
-        ..Default::default()
-    };
+    let opts = server.options();
     let open = || {
         let loc = trailhound_store::Location::parse("s3://race/lake", &opts, true).unwrap();
         Lake::open_for_write_at(loc).unwrap()
@@ -905,27 +936,7 @@ fn two_writers_racing_on_an_s3_lake() {
         let staging = lake.staging_for(version);
         lake.put(&format!("{staging}/{path}"), bytes.to_vec())
             .unwrap();
-        Commit {
-            version,
-            operation: "convert".into(),
-            timestamp: 0,
-            sources: Vec::new(),
-            added: vec![DataFile {
-                path: path.into(),
-                dataset: "cloudtrail".into(),
-                account: "1".into(),
-                region: "r".into(),
-                date: "2024-08-01".into(),
-                rows: 1,
-                bytes: bytes.len() as u64,
-                min_time: None,
-                max_time: None,
-            }],
-            removed: Vec::new(),
-            forgotten: Vec::new(),
-            staging: Some(staging),
-            listed_through: Default::default(),
-        }
+        staged_commit(version, &staging, &[(path, "2024-08-01")])
     };
     // Both stage before either commits; a commits first.
     let from_a = stage(&a, b"written by a");
@@ -949,17 +960,11 @@ fn two_writers_racing_on_an_s3_lake() {
 /// and the lake reads whole.
 #[test]
 fn an_interrupted_s3_commit_is_rolled_forward_by_the_next_writer() {
-    use trailhound_convert::manifest::{write_commit, Commit, DataFile};
+    use trailhound_convert::manifest::write_commit;
     use trailhound_convert::Lake;
     let server = S3Server::start();
     assert_eq!(server.request("PUT", "/crash", b""), 200, "create bucket");
-    let opts = S3Options {
-        endpoint_url: Some(server.endpoint()),
-        region: Some("us-east-1".into()),
-        access_key_id: Some("testing".into()),
-        secret_access_key: Some("testing".into()),
-        ..Default::default()
-    };
+    let opts = server.options();
     let loc = || trailhound_store::Location::parse("s3://crash/lake", &opts, true).unwrap();
     let dead = Lake::open_for_write_at(loc()).unwrap();
     let staging = dead.staging_for(1);
@@ -967,32 +972,15 @@ fn an_interrupted_s3_commit_is_rolled_forward_by_the_next_writer() {
         "cloudtrail/account=1/region=r/date=2024-08-01/part-0000000001-00001.parquet",
         "cloudtrail/account=1/region=r/date=2024-08-02/part-0000000001-00002.parquet",
     ];
-    let file = |path: &str, date: &str| DataFile {
-        path: path.into(),
-        dataset: "cloudtrail".into(),
-        account: "1".into(),
-        region: "r".into(),
-        date: date.into(),
-        rows: 1,
-        bytes: 6,
-        min_time: None,
-        max_time: None,
-    };
     for p in paths {
         dead.put(&format!("{staging}/{p}"), p.as_bytes().to_vec())
             .unwrap();
     }
-    let commit = Commit {
-        version: 1,
-        operation: "convert".into(),
-        timestamp: 0,
-        sources: Vec::new(),
-        added: vec![file(paths[0], "2024-08-01"), file(paths[1], "2024-08-02")],
-        removed: Vec::new(),
-        forgotten: Vec::new(),
-        staging: Some(staging.clone()),
-        listed_through: Default::default(),
-    };
+    let commit = staged_commit(
+        1,
+        &staging,
+        &[(paths[0], "2024-08-01"), (paths[1], "2024-08-02")],
+    );
     // The commit is written and the first file moved; then the writer dies.
     write_commit(dead.location(), &commit).unwrap();
     let store = loc();

@@ -238,9 +238,9 @@ fn the_user_config_folder_adds_queries() {
     let shown = text(&user(None, &["queries", "show", "my-own-count"]).stdout);
     let file = in_home.join("mine/my-own-count.sql");
     assert!(shown.contains(&file.display().to_string()), "{shown}");
-    assert_eq!(run_it(None), "n\n3000\n");
+    assert_eq!(run_it(None), "n\n3013\n");
     // XDG_CONFIG_HOME, when set, is where the folder is.
-    assert_eq!(run_it(Some(xdg.path())), "n\n3001\n");
+    assert_eq!(run_it(Some(xdg.path())), "n\n3014\n");
     // Without the folder the name is unknown: the query came from it.
     let out = run(&[&"run", &"my-own-count", &"--lake", &lake]);
     assert_eq!(out.status.code(), Some(1));
@@ -274,7 +274,7 @@ fn the_threats_report_has_a_section_per_threat_query() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let md = text(&out.stdout);
     assert!(md.starts_with("# trailhound threats report\n"), "{md}");
-    assert!(md.contains("- Data checked: 3000 events"), "{md}");
+    assert!(md.contains("- Data checked: 3013 events"), "{md}");
     assert!(
         md.contains(&format!("{} checks, ", names.len())) && md.contains(", 0 failed to run."),
         "{md}"
@@ -388,7 +388,7 @@ fn compliance_report_formats() {
         &"json",
     ]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["coverage"]["events"], 3000);
+    assert_eq!(v["coverage"]["events"], 3013);
     let sections = v["sections"].as_array().unwrap();
     assert!(sections.len() >= 19);
     let sg = sections
@@ -397,7 +397,7 @@ fn compliance_report_formats() {
         .unwrap();
     assert_eq!(
         (sg["status"].as_str(), sg["count"].as_u64()),
-        (Some("findings"), Some(44))
+        (Some("findings"), Some(45))
     );
     // A period with no data: every section says none, coverage says 0 events.
     let out = run(&[

@@ -39,7 +39,7 @@ fn wide_values_are_cut_and_rows_limited_with_the_total() {
     ]);
     assert!(ok, "{err}");
     insta::assert_snapshot!("sql_wide_cut", out);
-    assert!(out.contains("(3000 rows, first 3 shown)"));
+    assert!(out.contains("(3013 rows, first 3 shown)"));
 }
 
 #[test]
@@ -67,7 +67,7 @@ fn files_stdin_and_several_statements() {
     .unwrap();
     let (ok, out, err) = sql(&["-f", f.to_str().unwrap(), "--format", "csv"]);
     assert!(ok, "{err}");
-    assert_eq!(out, "count(*)\n988\n");
+    assert_eq!(out, "count(*)\n994\n");
     let mut child = bin()
         .args([
             "sql".as_ref(),
@@ -87,7 +87,7 @@ fn files_stdin_and_several_statements() {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
-    assert_eq!(text(&out.stdout), "n\n3000\n");
+    assert_eq!(text(&out.stdout), "n\n3013\n");
 }
 
 #[test]
@@ -110,7 +110,7 @@ fn parquet_output_reads_back() {
         "csv",
     ]);
     assert!(ok);
-    assert_eq!(out, "count(*)\n514\n");
+    assert_eq!(out, "count(*)\n515\n");
     let (ok, _, err) = sql(&["-c", "SELECT 1", "--format", "parquet"]);
     assert!(!ok);
     assert!(err.contains("--output"), "{err}");
@@ -129,7 +129,7 @@ fn a_time_window_limits_every_table() {
         "csv",
     ]);
     assert!(ok);
-    assert_eq!(out, "count(*)\n400\n");
+    assert_eq!(out, "count(*)\n401\n");
 }
 
 #[test]
@@ -182,7 +182,7 @@ fn raw_logs_without_converting() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
-        "count(*),count(DISTINCT cloudtrail_raw.account)\n400,2\n"
+        "count(*),count(DISTINCT cloudtrail_raw.account)\n401,2\n"
     );
 }
 
@@ -264,7 +264,7 @@ fn lookup_pages_and_attributes_as_the_aws_cli() {
     let (_, out, _) = lookup(&["--lookup-attributes", &get_object]);
     assert!(events(&out).is_empty());
     let (_, out, _) = lookup(&["--lookup-attributes", &get_object, "--include-data-events"]);
-    assert_eq!(events(&out).len(), 305);
+    assert_eq!(events(&out).len(), 306);
 
     // Paging: two at a time, NextToken after Events, the next page with no overlap, and no
     // token once everything fits.

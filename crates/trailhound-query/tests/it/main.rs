@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use trailhound_convert::{convert, ConvertOptions, NoProgress};
 use trailhound_query::{Engine, EngineOptions};
 
-/// The shipped sample archive (3,000 synthetic events over 8 days, 2 accounts, 3 regions).
+/// The shipped sample archive (3,000 synthetic events and 13 crafted for the CloudTrail Lake samples, over 8 days, 2 accounts, 3 regions).
 pub fn sample_trail() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample-trail")
 }

@@ -31,7 +31,7 @@ async fn raw_and_lake_agree() {
     }
     assert_eq!(
         scalar(&e, "SELECT count(*) FROM cloudtrail_raw").await,
-        "3000"
+        "3013"
     );
 }
 

@@ -13,6 +13,7 @@ use trailhound_query::catalog::{Catalog, SavedQuery};
 use trailhound_query::output::{write_text, Format, TableStyle};
 use trailhound_query::QueryOutput;
 use trailhound_synth::cases::{self, QueryCases};
+use trailhound_synth::lake_samples;
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/cases")
@@ -119,6 +120,26 @@ fn the_cases_on_disk_are_the_generators() {
             .unwrap();
             assert_eq!(text, json, "{} differs from the generator", path.display());
         }
+    }
+}
+
+#[test]
+fn the_lake_sample_events_on_disk_are_the_generators() {
+    let trail = crate::sample_trail();
+    let files = lake_samples::files();
+    assert!(!files.is_empty());
+    for (key, json) in files {
+        let path = trail.join(&key);
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run trailhound-synth lake-samples testdata/sample-trail)",
+                path.display()
+            )
+        }))
+        .read_to_string(&mut text)
+        .unwrap();
+        assert_eq!(text, json, "{} differs from the generator", path.display());
     }
 }
 

@@ -81,3 +81,59 @@ async fn sample_archive_slt() {
 async fn real_corpus_slt() {
     run_files("real_", crate::real_lake()).await;
 }
+
+/// Every CloudTrail Lake sample of `sample_lake.slt` (`# 1` to `# 26`) finds something on the
+/// sample trail: a sample wrapped in `count(*)` counts more than 0, any other returns a row. The
+/// expected results alone would not catch a sample completed back to finding nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_lake_sample_finds_rows_on_the_sample_trail() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt/sample_lake.slt");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let engine = crate::engine(crate::sample_lake());
+    let (mut seen, mut empty) = (Vec::new(), Vec::new());
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let Some(title) = line.strip_prefix("# ") else {
+            continue;
+        };
+        let Some(n) = title.split(' ').next().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        // Comments may follow the title, then the record: `query …`, the SQL, `----`.
+        let mut record = lines.by_ref().skip_while(|l| l.starts_with('#'));
+        assert!(
+            record.next().is_some_and(|l| l.starts_with("query ")),
+            "sample {title}: no query follows"
+        );
+        let sql = record
+            .by_ref()
+            .take_while(|l| *l != "----")
+            .collect::<Vec<_>>()
+            .join("\n");
+        let out = engine
+            .run(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("sample {title}: {e}"));
+        let last = out
+            .last()
+            .unwrap_or_else(|| panic!("sample {title}: no result"));
+        let rows = trailhound_query::output::text_rows(&last.batches).unwrap();
+        let counted = sql
+            .to_ascii_lowercase()
+            .starts_with("select count(*) from (");
+        if rows.is_empty() || (counted && rows[0][0] == "0") {
+            empty.push(title.to_string());
+        }
+        seen.push(n);
+    }
+    assert_eq!(
+        seen,
+        (1..=26).collect::<Vec<u32>>(),
+        "the samples of {}",
+        path.display()
+    );
+    assert!(
+        empty.is_empty(),
+        "CloudTrail Lake samples that find nothing on the sample trail: {empty:?}"
+    );
+}
