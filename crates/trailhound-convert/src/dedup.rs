@@ -58,58 +58,21 @@ impl PartitionIndex {
     }
 }
 
-/// Per-partition indexes, keyed by the partition folder.
-#[derive(Default)]
-pub(crate) struct DedupIndex {
-    parts: HashMap<String, PartitionIndex>,
-    /// Source object keys of this run, interned.
-    sources: Vec<String>,
-    source_ids: HashMap<String, u32>,
-    /// Per source object read again: eventID hash → canonical hash of its first event with it.
-    first_canonical: HashMap<u32, HashMap<u64, u64>>,
-}
-
-impl DedupIndex {
-    fn partition(&mut self, dir: &str, lake: &Lake) -> Result<&mut PartitionIndex> {
-        if !self.parts.contains_key(dir) {
-            let mut p = PartitionIndex::default();
-            for f in lake
-                .state()
-                .files
-                .values()
-                .filter(|f| f.partition_dir() == dir)
-            {
-                for batch in lake.read_parquet(&f.path, Some(&["eventid"]))? {
-                    p.stored_ids.extend(
-                        batch
-                            .column(0)
-                            .as_string::<i32>()
-                            .iter()
-                            .flatten()
-                            .map(id_hash),
-                    );
-                }
-                p.files.push(f.clone());
-            }
-            self.parts.insert(dir.to_owned(), p);
-        }
-        Ok(self.parts.get_mut(dir).expect("inserted above"))
-    }
-
-    fn source_id(&mut self, key: &str) -> u32 {
-        if let Some(&i) = self.source_ids.get(key) {
+impl RunSources {
+    fn id(&mut self, key: &str) -> u32 {
+        if let Some(&i) = self.ids.get(key) {
             return i;
         }
-        let i = self.sources.len() as u32;
-        self.sources.push(key.to_owned());
-        self.source_ids.insert(key.to_owned(), i);
+        let i = self.keys.len() as u32;
+        self.keys.push(key.to_owned());
+        self.ids.insert(key.to_owned(), i);
         i
     }
 
     /// The canonical hash of the first event with eventID hash `id` in source `src`.
     fn first_canonical(&mut self, src: u32, id: u64, reread: &Reread) -> Result<Option<u64>> {
         if !self.first_canonical.contains_key(&src) {
-            let key = &self.sources[src as usize];
+            let key = &self.keys[src as usize];
             let batch = reread(key)?;
             let ids = batch.column(EVENT_ID).as_string::<i32>();
             let r = Rebuilder::new(&batch).at(key)?;
@@ -127,7 +90,58 @@ impl DedupIndex {
         }
         Ok(self.first_canonical[&src].get(&id).copied())
     }
+}
 
+/// Per-partition indexes, keyed by the partition folder.
+#[derive(Default)]
+pub(crate) struct DedupIndex {
+    parts: HashMap<String, PartitionIndex>,
+    sources: RunSources,
+}
+
+/// The source objects of this run, for reading an event again when its ID comes back with
+/// other text.
+#[derive(Default)]
+struct RunSources {
+    /// Source object keys, interned.
+    keys: Vec<String>,
+    ids: HashMap<String, u32>,
+    /// Per source object read again: eventID hash → canonical hash of its first event with it.
+    first_canonical: HashMap<u32, HashMap<u64, u64>>,
+}
+
+/// The index of partition `dir`, made from the lake's stored eventIDs on first use.
+fn partition<'a>(
+    parts: &'a mut HashMap<String, PartitionIndex>,
+    dir: &str,
+    lake: &Lake,
+) -> Result<&'a mut PartitionIndex> {
+    if !parts.contains_key(dir) {
+        let mut p = PartitionIndex::default();
+        for f in lake
+            .state()
+            .files
+            .values()
+            .filter(|f| f.partition_dir() == dir)
+        {
+            for batch in lake.read_parquet(&f.path, Some(&["eventid"]))? {
+                p.stored_ids.extend(
+                    batch
+                        .column(0)
+                        .as_string::<i32>()
+                        .iter()
+                        .flatten()
+                        .map(id_hash),
+                );
+            }
+            p.files.push(f.clone());
+        }
+        parts.insert(dir.to_owned(), p);
+    }
+    Ok(parts.get_mut(dir).expect("inserted above"))
+}
+
+impl DedupIndex {
     /// Which rows of `rows` (a decoded batch of partition `dir`) to keep.
     pub(crate) fn keep(
         &mut self,
@@ -136,7 +150,9 @@ impl DedupIndex {
         lake: &Lake,
         reread: &Reread,
     ) -> Result<BooleanArray> {
-        self.partition(dir, lake)?;
+        // The partition is looked up once per batch, not per row.
+        let part = partition(&mut self.parts, dir, lake)?;
+        let run_sources = &mut self.sources;
         let ids = rows.column(EVENT_ID).as_string::<i32>();
         let hashes = rows
             .column_by_name(COL_RECORD_HASH)
@@ -156,7 +172,6 @@ impl DedupIndex {
                 continue;
             };
             let id = id_hash(ids.value(row));
-            let part = self.parts.get_mut(dir).expect("made above");
             if part.seen_in_run(id, content) {
                 keep.push(false);
                 continue;
@@ -168,9 +183,7 @@ impl DedupIndex {
                     .as_ref()
                     .filter(|s| s.is_valid(row))
                     .map_or("", |s| s.value(row));
-                let src = self.source_id(src);
-                let part = self.parts.get_mut(dir).expect("made above");
-                part.run.insert(id, (content, src));
+                part.run.insert(id, (content, run_sources.id(src)));
                 keep.push(true);
                 continue;
             }
@@ -184,9 +197,8 @@ impl DedupIndex {
             // (A first event that was itself a candidate against the lake has its canonical
             // hash in `canonical_more` already, or matched a stored one.)
             if let Some((_, src)) = earlier.filter(|(_, src)| *src != FROM_CANDIDATE) {
-                duplicate = self.first_canonical(src, id, reread)? == Some(canonical);
+                duplicate = run_sources.first_canonical(src, id, reread)? == Some(canonical);
             }
-            let part = self.parts.get_mut(dir).expect("made above");
             duplicate |= part
                 .canonical_more
                 .get(&id)
