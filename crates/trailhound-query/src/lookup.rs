@@ -358,9 +358,10 @@ pub async fn lookup(engine: &Engine, l: &Lookup) -> Result<LookupPage> {
         df = df.limit(0, Some(skip + n + 1))?;
     }
     let batches = df.collect().await?;
+    // Nothing to cut: the whole answer as it came, without copying it into one batch.
     let schema = match batches.first() {
-        Some(b) => b.schema(),
-        None => {
+        Some(b) if l.max_items.is_some() || skip > 0 => b.schema(),
+        _ => {
             return Ok(LookupPage {
                 batches,
                 next_token: None,

@@ -716,6 +716,8 @@ fn aws_sign_in_as_the_aws_cli_does_it() {
         dir.join("config"),
         format!(
             "[profile team]\nregion = eu-west-3\n\n\
+             [profile svc]\naws_access_key_id = SVCKEY\naws_secret_access_key = s3cr3t-svc\nregion = us-east-1\nservices = local-s3\n\n\
+             [services local-s3]\ns3 =\n  endpoint_url = {endpoint}\n\n\
              [profile admin]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = team\nexternal_id = ext-42\nrole_session_name = audit\nregion = us-east-1\n\n\
              [profile proc]\ncredential_process = python3 {p} {issued}\nregion = us-east-1\n\n\
              [profile broken]\ncredential_process = python3 {p} {issued} fail\n\n\
@@ -726,6 +728,7 @@ fn aws_sign_in_as_the_aws_cli_does_it() {
              [profile mfa]\nrole_arn = arn:aws:iam::123456789012:role/Admin\nsource_profile = team\nmfa_serial = arn:aws:iam::123456789012:mfa/me\nregion = us-east-1\n",
             p = process.display(),
             issued = issued.display(),
+            endpoint = proxy.endpoint(),
             token = dir.join("web-token").display()
         ),
     )
@@ -796,6 +799,32 @@ fn aws_sign_in_as_the_aws_cli_does_it() {
     check("team");
     assert_eq!(with("KEY:"), ["testing"]);
     assert_eq!(with("REGION:"), ["eu-west-3"]);
+
+    // The S3 endpoint from the profile's `services` section when no flag names one.
+    let _ = std::fs::remove_file(&counts);
+    let flagged = command("svc");
+    let mut from_profile = crate::bin();
+    let args: Vec<_> = flagged.get_args().collect();
+    for (i, a) in args.iter().enumerate() {
+        let flag_or_value = *a == "--endpoint-url" || (i > 0 && args[i - 1] == "--endpoint-url");
+        if !flag_or_value {
+            from_profile.arg(a);
+        }
+    }
+    for (k, v) in flagged.get_envs() {
+        match v {
+            Some(v) => from_profile.env(k, v),
+            None => from_profile.env_remove(k),
+        };
+    }
+    let out = from_profile.output().unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        "count(*)\n3013\n",
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(with("KEY:"), ["SVCKEY"]);
 
     // A role: STS AssumeRole signed with the source profile's keys, with its external id and
     // session name; every S3 request signed with the session's keys.
