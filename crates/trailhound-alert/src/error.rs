@@ -4,7 +4,7 @@ use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum Error {
-    #[error("filter pattern of {filter}: at character {position}: {message}")]
+    #[error("filter pattern{}: at character {position}: {message}", if filter.is_empty() { String::new() } else { format!(" of {filter}") })]
     Pattern {
         filter: String,
         position: usize,

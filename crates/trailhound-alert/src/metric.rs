@@ -295,9 +295,8 @@ pub async fn back_test(
                 a.name
             )));
         }
-        if !by_period.contains_key(&a.period) {
-            let d = datapoints(engine, filter, a.period, from, until).await?;
-            by_period.insert(a.period, d);
+        if let std::collections::btree_map::Entry::Vacant(slot) = by_period.entry(a.period) {
+            slot.insert(datapoints(engine, filter, a.period, from, until).await?);
         }
         let points: Vec<(i64, f64)> = by_period[&a.period]
             .iter()

@@ -55,6 +55,85 @@ pub enum Command {
     /// Every event of one principal, source IP or resource in time order, grouped into sessions
     /// with the AssumeRole chains that issued them: a table, or an HTML page with a density chart.
     Timeline(TimelineArgs),
+    /// Back-test CloudWatch Logs metric filters and their alarms on the lake: the metric's
+    /// datapoints per period and every state change the alarm would have made. Exit code 2 with
+    /// --fail-on-findings when an alarm would have fired.
+    MetricFilter(MetricFilterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MetricFilterArgs {
+    /// A filter pattern in CloudWatch Logs' JSON syntax:
+    /// '{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }'.
+    #[arg(
+        long,
+        required_unless_present = "from_aws",
+        conflicts_with = "from_aws"
+    )]
+    pub pattern: Option<String>,
+    /// Back-test a team's configuration: the JSON of `aws logs describe-metric-filters` and of
+    /// `aws cloudwatch describe-alarms` (repeatable; alarms join filters by metric).
+    #[arg(long = "from-aws", value_name = "FILE")]
+    pub from_aws: Vec<PathBuf>,
+    /// What each matching event publishes: a number or a `$.field` holding one.
+    #[arg(
+        long,
+        value_name = "VALUE",
+        default_value = "1",
+        allow_hyphen_values = true
+    )]
+    pub metric_value: String,
+    /// Published in periods where events arrived and none matched [default: nothing].
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub default_value: Option<f64>,
+    /// The alarm's period (10s, 1m, 5m, 1h).
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub period: String,
+    /// The alarm's threshold.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1.0,
+        allow_hyphen_values = true
+    )]
+    pub threshold: f64,
+    /// Periods evaluated (N).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub evaluation_periods: usize,
+    /// Breaching periods among them that alarm (M) [default: N].
+    #[arg(long, value_name = "M")]
+    pub datapoints_to_alarm: Option<usize>,
+    /// Sum, SampleCount, Average, Minimum or Maximum.
+    #[arg(long, default_value = "Sum")]
+    pub statistic: String,
+    /// GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold or
+    /// LessThanOrEqualToThreshold.
+    #[arg(long, default_value = "GreaterThanOrEqualToThreshold")]
+    pub comparison_operator: String,
+    /// missing, notBreaching, breaching or ignore.
+    #[arg(long, default_value = "missing")]
+    pub treat_missing_data: String,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    /// The period replayed [default: the whole lake].
+    #[command(flatten)]
+    pub window: WindowArgs,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: MetricFormat,
+    /// Print the SQL predicate each pattern compiles to (paste it into `trailhound sql`).
+    #[arg(long)]
+    pub explain: bool,
+    /// Exit with code 2 when an alarm would have gone into ALARM.
+    #[arg(long)]
+    pub fail_on_findings: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum MetricFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]

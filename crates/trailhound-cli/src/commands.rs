@@ -21,5 +21,6 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitCode> {
         Command::Run(a) => crate::saved::run_run(a, printer),
         Command::Report(a) => crate::saved::run_report(a, printer),
         Command::Timeline(a) => crate::timeline::run_timeline(a, printer),
+        Command::MetricFilter(a) => crate::metric_filter::run_metric_filter(a, printer),
     }
 }

@@ -9,6 +9,7 @@ mod context;
 mod convert;
 mod cost;
 mod lookup;
+mod metric_filter;
 mod output;
 mod printer;
 mod progress;

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `trailhound` binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design
 
+mod alert;
 mod cli;
 mod cost;
 mod pages;
