@@ -6,8 +6,13 @@
 pub mod alarm;
 pub mod compile;
 pub mod error;
+pub mod finding;
 pub mod from_aws;
+pub mod ledger;
 pub mod metric;
 pub mod pattern;
+pub mod sink;
+pub mod sns;
+pub mod watch;
 
 pub use error::{Error, Result};

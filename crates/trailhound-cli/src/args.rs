@@ -59,6 +59,69 @@ pub enum Command {
     /// datapoints per period and every state change the alarm would have made. Exit code 2 with
     /// --fail-on-findings when an alarm would have fired.
     MetricFilter(MetricFilterArgs),
+    /// Alert on new logs: each cycle converts what is new in SRC into the lake, runs the chosen
+    /// detections over the events it committed, and sends every finding once to each --notify
+    /// destination. With --once, exit code 0 when nothing was sent, 2 when findings were sent,
+    /// 1 on an error or a failed delivery (retried next run).
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Where CloudTrail delivers: a folder or `s3://bucket/prefix` (`AWSLogs/…` below it).
+    pub src: String,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    /// Where findings go (repeatable): `slack+https://hooks.slack.com/…`,
+    /// `pagerduty://ROUTING_KEY`, `sns://arn:aws:sns:REGION:ACCOUNT:TOPIC`, `https://…` (the
+    /// finding as JSON) or `-` (NDJSON on standard output).
+    #[arg(long, value_name = "URL", required = true)]
+    pub notify: Vec<String>,
+    /// Every saved query of this category (repeatable) [default: threats].
+    #[arg(long, value_name = "NAME")]
+    pub category: Vec<String>,
+    /// A saved query (repeatable).
+    #[arg(long = "query", value_name = "NAME")]
+    pub query: Vec<String>,
+    /// A parameter for the detections, NAME=VALUE (repeatable).
+    #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Time between cycles (30s, 5m, 1h).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "5m",
+        conflicts_with = "once"
+    )]
+    pub every: String,
+    /// One cycle, then exit (for cron).
+    #[arg(long)]
+    pub once: bool,
+    /// Print the findings (NDJSON) instead of sending them; nothing is recorded as sent.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// On the first run, take what is already in SRC as seen: alert only on what arrives after.
+    #[arg(long)]
+    pub skip_backlog: bool,
+    /// How far before the new events detections look, for bursts and windows (30m, 1h).
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub window_lookback: String,
+    /// How far before the period "never seen before" detections look (30d, 12w).
+    #[arg(long, value_name = "DURATION", default_value = "30d")]
+    pub lookback: String,
+    /// This watch's name: its cursor and delivery records in the lake (one per alerting setup).
+    #[arg(long, default_value = "default")]
+    pub name: String,
+    /// Time allowed for one delivery request.
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub timeout: String,
+    /// Attempts per delivery in one cycle (waits 1s, 2s, 4s… between them).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub attempts: u32,
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 #[derive(Debug, Args)]

@@ -22,5 +22,6 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitCode> {
         Command::Report(a) => crate::saved::run_report(a, printer),
         Command::Timeline(a) => crate::timeline::run_timeline(a, printer),
         Command::MetricFilter(a) => crate::metric_filter::run_metric_filter(a, printer),
+        Command::Watch(a) => crate::watch::run_watch(a, printer),
     }
 }

@@ -18,6 +18,7 @@ mod saved;
 mod sql;
 mod timeline;
 mod verify;
+mod watch;
 
 use std::process::ExitCode;
 

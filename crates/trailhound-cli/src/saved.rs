@@ -90,7 +90,7 @@ fn show(q: &SavedQuery, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn params(list: &[String]) -> Result<BTreeMap<String, String>> {
+pub fn params(list: &[String]) -> Result<BTreeMap<String, String>> {
     let mut m = BTreeMap::new();
     for p in list {
         let (k, v) = p

@@ -143,6 +143,28 @@ impl LakeState {
 
 /// Reads every commit in order.
 pub fn read_log(lake: &Location) -> Result<Vec<Commit>> {
+    read_log_after(lake, 0)
+}
+
+/// The lake's current version (0 for a lake without commits), from the log's listing alone.
+pub fn latest_version(lake: &Location) -> Result<u64> {
+    Ok(lake
+        .list(LOG_DIR)?
+        .iter()
+        .filter_map(|e| {
+            e.rel
+                .rsplit('/')
+                .next()?
+                .strip_suffix(".json")?
+                .parse::<u64>()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0))
+}
+
+/// The commits after version `after`, in order (what `watch` has not looked at yet).
+pub fn read_log_after(lake: &Location, after: u64) -> Result<Vec<Commit>> {
     let mut versions = Vec::new();
     for e in lake.list(LOG_DIR)? {
         let name = e.rel.rsplit('/').next().unwrap_or("");
@@ -162,6 +184,7 @@ pub fn read_log(lake: &Location) -> Result<Vec<Commit>> {
             });
         }
     }
+    versions.retain(|v| *v > after);
     // Fetched a few at a time: a lake in S3 may have thousands of commits.
     let texts: Vec<Result<(u64, bytes::Bytes)>> = block_on(
         futures::stream::iter(versions.iter().copied())

@@ -54,6 +54,9 @@ pub const LOG_DIR: &str = "_trailhound/log";
 pub const STAGING_DIR: &str = "_trailhound/staging";
 /// Exact copies of source objects that could not be read.
 pub const QUARANTINE_DIR: &str = "_trailhound/quarantine";
+/// `watch`'s state: per watch, the last lake version whose events were checked and every
+/// finding delivered, and one marker per finding and sink delivered.
+pub const WATCH_DIR: &str = "_trailhound/watch";
 
 /// Whether a folder directly below a root marks it as a lake.
 pub fn marks_lake(dir: &str) -> bool {

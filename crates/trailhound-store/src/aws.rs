@@ -368,15 +368,13 @@ fn to_object_store(c: &Credentials) -> Arc<AwsCredential> {
     })
 }
 
-#[async_trait::async_trait]
-impl CredentialProvider for SdkCredentials {
-    type Credential = AwsCredential;
-
-    async fn get_credential(&self) -> object_store::Result<Arc<AwsCredential>> {
+impl SdkCredentials {
+    /// The current credentials, renewed when they expire within [`REFRESH_BEFORE`].
+    async fn credentials(&self) -> Result<Credentials, String> {
         // Held across the fetch: concurrent requests wait for one renewal, not one each.
         let mut current = self.current.lock().await;
         if fresh(&current) {
-            return Ok(to_object_store(&current));
+            return Ok(current.clone());
         }
         let renewed = match &self.provider {
             Some(p) => p
@@ -388,12 +386,70 @@ impl CredentialProvider for SdkCredentials {
         match renewed {
             Ok(c) => {
                 *current = c;
-                Ok(to_object_store(&current))
+                Ok(current.clone())
             }
             // Still valid for a few minutes: use them rather than fail now.
             Err(_) if current.expiry().is_some_and(|t| t > SystemTime::now()) => {
-                Ok(to_object_store(&current))
+                Ok(current.clone())
             }
+            Err(message) => Err(message),
+        }
+    }
+}
+
+/// The same credentials for the AWS SDK's own clients (SNS, SQS).
+#[derive(Debug, Clone)]
+pub struct SharedSdkCredentials(Arc<SdkCredentials>);
+
+impl ProvideCredentials for SharedSdkCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            self.0
+                .credentials()
+                .await
+                .map_err(aws_credential_types::provider::error::CredentialsError::not_loaded)
+        })
+    }
+}
+
+/// Where and as whom to reach another AWS service (SNS, SQS), resolved as for S3: region and
+/// credentials from the same options; the endpoint from `--endpoint-url`, else
+/// `AWS_ENDPOINT_URL_<SERVICE>` or `AWS_ENDPOINT_URL`.
+#[derive(Debug, Clone)]
+pub struct ServiceSettings {
+    pub region: String,
+    pub endpoint: Option<String>,
+    pub credentials: SharedSdkCredentials,
+}
+
+/// [`ServiceSettings`] for the service whose environment name is `env_name` (`SNS`, `SQS`).
+pub fn service_settings(opts: &S3Options, env_name: &str) -> Result<ServiceSettings, String> {
+    let s = settings(opts)?;
+    let endpoint = opts
+        .endpoint_url
+        .clone()
+        .or_else(|| std::env::var(format!("AWS_ENDPOINT_URL_{env_name}")).ok())
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+        .filter(|e| !e.is_empty());
+    Ok(ServiceSettings {
+        region: s.region,
+        endpoint,
+        credentials: SharedSdkCredentials(s.credentials),
+    })
+}
+
+#[async_trait::async_trait]
+impl CredentialProvider for SdkCredentials {
+    type Credential = AwsCredential;
+
+    async fn get_credential(&self) -> object_store::Result<Arc<AwsCredential>> {
+        match self.credentials().await {
+            Ok(c) => Ok(to_object_store(&c)),
             Err(message) => Err(object_store::Error::Generic {
                 store: "S3",
                 source: message.into(),

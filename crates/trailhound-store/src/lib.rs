@@ -21,6 +21,7 @@ pub mod locator;
 pub mod s3;
 pub mod source;
 
+pub use aws::{service_settings, ServiceSettings, SharedSdkCredentials};
 pub use error::{Error, Result};
 pub use inflate::inflate;
 pub use location::Location;

@@ -273,3 +273,464 @@ fn a_malformed_pattern_is_one_line_with_its_position() {
         assert!(stderr.contains(want), "{pattern}: {stderr}");
     }
 }
+
+/// How the receiver answers the next requests to a path.
+#[derive(Clone, Copy, Debug)]
+pub enum Answer {
+    Status(u16),
+    /// Accept the request and never answer.
+    Hang,
+}
+
+/// A webhook receiver on loopback: records every request (path, JSON body) and whether it was
+/// acknowledged with a 2xx; answers 200 unless told otherwise for a path.
+pub struct Receiver {
+    pub port: u16,
+    state: std::sync::Arc<std::sync::Mutex<ReceiverState>>,
+}
+
+#[derive(Default)]
+struct ReceiverState {
+    got: Vec<(String, serde_json::Value, bool)>,
+    /// Per path, answers to give before returning to 200.
+    plan: std::collections::HashMap<String, std::collections::VecDeque<Answer>>,
+}
+
+impl Receiver {
+    pub fn start() -> Receiver {
+        use std::io::{BufRead, BufReader, Read};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = std::sync::Arc::new(std::sync::Mutex::new(ReceiverState::default()));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { continue };
+                let shared = shared.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(conn.try_clone().unwrap());
+                    let mut first = String::new();
+                    if reader.read_line(&mut first).is_err() {
+                        return;
+                    }
+                    let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
+                    let mut len = 0;
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                            break;
+                        }
+                        if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    let mut body = vec![0; len];
+                    reader.read_exact(&mut body).unwrap();
+                    let json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+                    let answer = {
+                        let mut s = shared.lock().unwrap();
+                        let a = s
+                            .plan
+                            .get_mut(&path)
+                            .and_then(|q| q.pop_front())
+                            .unwrap_or(Answer::Status(200));
+                        let ok = matches!(a, Answer::Status(c) if (200..300).contains(&c));
+                        s.got.push((path.clone(), json, ok));
+                        a
+                    };
+                    match answer {
+                        Answer::Hang => std::thread::sleep(std::time::Duration::from_secs(600)),
+                        Answer::Status(code) => {
+                            let _ = write!(
+                                conn,
+                                "HTTP/1.1 {code} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+                            );
+                        }
+                    }
+                });
+            }
+        });
+        Receiver { port, state }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn plan(&self, path: &str, answers: &[Answer]) {
+        self.state
+            .lock()
+            .unwrap()
+            .plan
+            .insert(path.to_string(), answers.iter().copied().collect());
+    }
+
+    /// Requests to `path` so far: (body, acknowledged).
+    pub fn got(&self, path: &str) -> Vec<(serde_json::Value, bool)> {
+        self.state
+            .lock()
+            .unwrap()
+            .got
+            .iter()
+            .filter(|(p, _, _)| p == path)
+            .map(|(_, b, ok)| (b.clone(), *ok))
+            .collect()
+    }
+
+    /// Bodies `path` acknowledged.
+    pub fn acked(&self, path: &str) -> Vec<serde_json::Value> {
+        self.got(path)
+            .into_iter()
+            .filter(|(_, ok)| *ok)
+            .map(|(b, _)| b)
+            .collect()
+    }
+}
+
+fn event(
+    id: &str,
+    time: &str,
+    source: &str,
+    name: &str,
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut e = serde_json::json!({
+        "eventVersion": "1.08", "eventTime": time, "eventSource": source, "eventName": name,
+        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.24", "userAgent": "aws-cli/2.15",
+        "userIdentity": {"type": "IAMUser", "userName": "mallory", "accountId": "111122223333",
+                         "arn": "arn:aws:iam::111122223333:user/mallory"},
+        "eventType": "AwsApiCall", "recipientAccountId": "111122223333", "eventID": id,
+        "readOnly": false, "managementEvent": true, "eventCategory": "Management",
+        "requestParameters": null, "responseElements": null
+    });
+    if let (Some(o), Some(x)) = (e.as_object_mut(), extra.as_object()) {
+        o.extend(x.clone());
+    }
+    e
+}
+
+/// CloudTrail logging stopped: one `cloudtrail-tampering` finding. The trail name is an
+/// attacker's choice: Slack must show it as plain text.
+fn stop_logging(id: &str, time: &str) -> serde_json::Value {
+    event(
+        id,
+        time,
+        "cloudtrail.amazonaws.com",
+        "StopLogging",
+        serde_json::json!({
+            "requestParameters": {"name": "<!channel> *click* <https://evil.example|here>"}
+        }),
+    )
+}
+
+/// Port 22 opened to the world: one `security-group-open-to-world` finding.
+fn open_ssh(id: &str, time: &str) -> serde_json::Value {
+    event(
+        id,
+        time,
+        "ec2.amazonaws.com",
+        "AuthorizeSecurityGroupIngress",
+        serde_json::json!({
+            "requestParameters": {"groupId": "sg-1", "ipPermissions": {"items": [{"ipProtocol": "tcp",
+                "fromPort": 22, "toPort": 22, "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}}]}}
+        }),
+    )
+}
+
+fn quiet_call(id: &str, time: &str) -> serde_json::Value {
+    event(
+        id,
+        time,
+        "s3.amazonaws.com",
+        "ListBuckets",
+        serde_json::json!({}),
+    )
+}
+
+fn watch_once(src: &Path, lake: &Path, notify: &[String], extra: &[&str]) -> std::process::Output {
+    let mut args: Vec<String> = vec![
+        "watch".into(),
+        src.display().to_string(),
+        "--lake".into(),
+        lake.display().to_string(),
+        "--once".into(),
+    ];
+    for n in notify {
+        args.push("--notify".into());
+        args.push(n.clone());
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    crate::bin().args(&args).output().unwrap()
+}
+
+fn keys(bodies: &[serde_json::Value], field: &str) -> Vec<String> {
+    let mut k: Vec<String> = bodies
+        .iter()
+        .map(|b| b[field].as_str().unwrap_or("").to_string())
+        .collect();
+    k.sort();
+    k
+}
+
+#[test]
+fn watch_sends_each_new_finding_once_to_each_sink() {
+    let rx = Receiver::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (src, lake) = (dir.path().join("src"), dir.path().join("lake"));
+    let notify = vec![
+        rx.url("/hook"),
+        format!("slack+{}", rx.url("/slack")),
+        format!("pagerduty://R0UTE?url={}", rx.url("/pd")),
+    ];
+    write_log(
+        &src,
+        "20240601T1005Z_a",
+        &[
+            quiet_call("q-1", "2024-06-01T10:00:00Z"),
+            stop_logging("stop-1", "2024-06-01T10:01:00Z"),
+        ],
+    );
+
+    // Cycle 1: one finding, to each sink.
+    let out = watch_once(&src, &lake, &notify, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("1 new objects (2 events stored, 0 duplicates), 2 new events checked, 1 findings: 3 sent, 0 already sent, 0 failed"), "{stderr}");
+    let hook = rx.acked("/hook");
+    assert_eq!(hook.len(), 1);
+    assert_eq!(hook[0]["detection"], "cloudtrail-tampering");
+    assert_eq!(hook[0]["severity"], "critical");
+    assert_eq!(hook[0]["eventids"], serde_json::json!(["stop-1"]));
+    let key = hook[0]["key"].as_str().unwrap().to_string();
+    let pd = rx.acked("/pd");
+    assert_eq!(pd.len(), 1);
+    assert_eq!(pd[0]["routing_key"], "R0UTE");
+    assert_eq!(pd[0]["event_action"], "trigger");
+    assert_eq!(pd[0]["dedup_key"], key.as_str());
+    assert_eq!(pd[0]["payload"]["severity"], "critical");
+    assert_eq!(pd[0]["payload"]["source"], "trailhound");
+    let slack = rx.acked("/slack");
+    assert_eq!(slack.len(), 1);
+    assert!(
+        slack[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("CloudTrail tampering"),
+        "{}",
+        slack[0]
+    );
+    // Event text reaches Slack only inside plain_text objects: never parsed as mrkdwn.
+    let blocks = slack[0]["blocks"].to_string();
+    assert!(blocks.contains("<!channel> *click*"), "{blocks}");
+    fn no_mrkdwn_with(v: &serde_json::Value, needle: &str) -> bool {
+        match v {
+            serde_json::Value::Object(o) => {
+                !(o.get("type").and_then(|t| t.as_str()) == Some("mrkdwn")
+                    && o.get("text")
+                        .is_some_and(|t| t.to_string().contains(needle)))
+                    && o.values().all(|x| no_mrkdwn_with(x, needle))
+            }
+            serde_json::Value::Array(a) => a.iter().all(|x| no_mrkdwn_with(x, needle)),
+            _ => true,
+        }
+    }
+    assert!(
+        no_mrkdwn_with(&slack[0]["blocks"], "<!channel>"),
+        "{blocks}"
+    );
+
+    // Cycle 2: nothing new, nothing sent, exit 0.
+    let out = watch_once(&src, &lake, &notify, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(rx.got("/hook").len(), 1);
+
+    // Cycle 3: a late file (events from the day before, delivered now) and a re-delivery of the
+    // first file under another name: only the late incident is new.
+    write_log(
+        &src,
+        "20240601T1200Z_late",
+        &[open_ssh("ssh-1", "2024-05-31T23:50:00Z")],
+    );
+    write_log(
+        &src,
+        "20240601T1005Z_a_redelivered",
+        &[
+            quiet_call("q-1", "2024-06-01T10:00:00Z"),
+            stop_logging("stop-1", "2024-06-01T10:01:00Z"),
+        ],
+    );
+    let out = watch_once(&src, &lake, &notify, &[]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("2 duplicates"), "{stderr}");
+    let hook = rx.acked("/hook");
+    assert_eq!(
+        keys(&hook, "detection"),
+        ["cloudtrail-tampering", "security-group-open-to-world"]
+    );
+    assert_eq!(rx.acked("/pd").len(), 2);
+    assert_eq!(rx.acked("/slack").len(), 2);
+}
+
+#[test]
+fn watch_retries_failed_deliveries_next_cycle_without_resending_the_rest() {
+    let rx = Receiver::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (src, lake) = (dir.path().join("src"), dir.path().join("lake"));
+    let notify = vec![rx.url("/ok"), rx.url("/flaky")];
+    write_log(
+        &src,
+        "20240601T1005Z_a",
+        &[stop_logging("stop-1", "2024-06-01T10:01:00Z")],
+    );
+    // 500 twice then fine: absorbed by the retries within the cycle.
+    rx.plan("/flaky", &[Answer::Status(500), Answer::Status(503)]);
+    let out = watch_once(&src, &lake, &notify, &["--attempts", "3"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(rx.got("/flaky").len(), 3);
+    assert_eq!(rx.acked("/flaky").len(), 1);
+
+    // Always 500 in this cycle, and a hang then a 400 for the next incident: the cycle fails
+    // (exit 1), names the sink, and the healthy sink is not sent anything twice.
+    write_log(
+        &src,
+        "20240601T1105Z_b",
+        &[open_ssh("ssh-1", "2024-06-01T11:00:00Z")],
+    );
+    rx.plan("/flaky", &[Answer::Hang, Answer::Status(400)]);
+    let out = watch_once(
+        &src,
+        &lake,
+        &notify,
+        &["--attempts", "3", "--timeout", "1s"],
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("not delivered: security-group-open-to-world:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("webhook http://127.0.0.1:"), "{stderr}");
+    assert!(stderr.contains("HTTP 400"), "{stderr}");
+    assert_eq!(
+        keys(&rx.acked("/ok"), "detection"),
+        ["cloudtrail-tampering", "security-group-open-to-world"]
+    );
+
+    // Next cycle: the failed one goes out, once; nothing else does.
+    let out = watch_once(&src, &lake, &notify, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(
+        keys(&rx.acked("/flaky"), "detection"),
+        ["cloudtrail-tampering", "security-group-open-to-world"]
+    );
+    assert_eq!(rx.acked("/ok").len(), 2);
+    let out = watch_once(&src, &lake, &notify, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn watch_survives_kill_9_and_restarts_without_loss_or_repeat() {
+    let rx = Receiver::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (src, lake) = (dir.path().join("src"), dir.path().join("lake"));
+    write_log(
+        &src,
+        "20240601T1005Z_a",
+        &[stop_logging("stop-1", "2024-06-01T10:01:00Z")],
+    );
+    write_log(
+        &src,
+        "20240601T1010Z_b",
+        &[open_ssh("ssh-1", "2024-06-01T10:06:00Z")],
+    );
+    // The first delivery hangs: the process is killed with it in flight.
+    rx.plan("/hook", &[Answer::Hang]);
+    let mut child = crate::bin()
+        .args([
+            "watch",
+            &src.display().to_string(),
+            "--lake",
+            &lake.display().to_string(),
+            "--every",
+            "1s",
+            "--timeout",
+            "60s",
+            "--notify",
+            &rx.url("/hook"),
+        ])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while rx.got("/hook").is_empty() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no delivery started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert!(rx.acked("/hook").is_empty());
+
+    // More arrives while it is down; the restart sends all three incidents, each once.
+    write_log(
+        &src,
+        "20240601T1015Z_c",
+        &[stop_logging("stop-2", "2024-06-01T10:12:00Z")],
+    );
+    let out = watch_once(&src, &lake, &[rx.url("/hook")], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let mut ids: Vec<String> = rx
+        .acked("/hook")
+        .iter()
+        .map(|b| b["eventids"][0].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["ssh-1", "stop-1", "stop-2"]);
+    let out = watch_once(&src, &lake, &[rx.url("/hook")], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(rx.acked("/hook").len(), 3);
+}
+
+#[test]
+fn watch_dry_run_prints_and_records_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, lake) = (dir.path().join("src"), dir.path().join("lake"));
+    write_log(
+        &src,
+        "20240601T1005Z_a",
+        &[stop_logging("stop-1", "2024-06-01T10:01:00Z")],
+    );
+    let out = watch_once(
+        &src,
+        &lake,
+        &["http://127.0.0.1:9/never".into()],
+        &["--dry-run"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let line: serde_json::Value = serde_json::from_str(text(&out.stdout).trim()).unwrap();
+    assert_eq!(line["detection"], "cloudtrail-tampering");
+    // The real run afterwards still sends it.
+    let out = watch_once(&src, &lake, &["-".into()], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"stop-1\""));
+    // --skip-backlog on a fresh lake: what is there is taken as seen.
+    let out = watch_once(
+        &src,
+        &dir.path().join("lake2"),
+        &["-".into()],
+        &["--skip-backlog"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).is_empty());
+    // Bad destinations are one line naming the flag, before anything runs.
+    let out = watch_once(&src, &lake, &["http://example.com/x".into()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--notify http://example.com/…: plain http only"),
+        "{}",
+        text(&out.stderr)
+    );
+}
