@@ -734,3 +734,82 @@ fn watch_dry_run_prints_and_records_nothing() {
         text(&out.stderr)
     );
 }
+
+/// boto3 against the moto server: `script` gets `endpoint` and prints JSON.
+fn boto(endpoint: &str, script: &str) -> serde_json::Value {
+    let prelude = format!(
+        "import boto3, json, sys\n\
+         kw = dict(endpoint_url='{endpoint}', region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+         sns = boto3.client('sns', **kw)\nsqs = boto3.client('sqs', **kw)\n"
+    );
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(prelude + script)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn watch_publishes_to_sns_through_the_aws_api() {
+    let moto = crate::s3::S3Server::start();
+    let ep = moto.endpoint();
+    // A topic with a queue subscribed: what SNS published is read back from the queue.
+    let setup = boto(&ep, "t = sns.create_topic(Name='alerts')['TopicArn']\n\
+        q = sqs.create_queue(QueueName='inbox')['QueueUrl']\n\
+        qa = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=['QueueArn'])['Attributes']['QueueArn']\n\
+        sns.subscribe(TopicArn=t, Protocol='sqs', Endpoint=qa)\n\
+        print(json.dumps({'topic': t, 'queue': q}))");
+    let (topic, queue) = (setup["topic"].as_str().unwrap(), setup["queue"].as_str().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let (src, lake) = (dir.path().join("src"), dir.path().join("lake"));
+    write_log(&src, "20240601T1005Z_a", &[stop_logging("stop-1", "2024-06-01T10:01:00Z"), open_ssh("ssh-1", "2024-06-01T10:02:00Z")]);
+    let run_watch = || {
+        crate::bin()
+            .args(["watch", &src.display().to_string(), "--lake", &lake.display().to_string(),
+                   "--once", "--notify", &format!("sns://{topic}"), "--endpoint-url", &ep])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap()
+    };
+    let out = run_watch();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let out = run_watch();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let got = boto(&ep, &format!("msgs = []\n\
+        while True:\n    r = sqs.receive_message(QueueUrl='{queue}', MaxNumberOfMessages=10, WaitTimeSeconds=0)\n    \
+        if not r.get('Messages'): break\n    msgs += [json.loads(m['Body']) for m in r['Messages']]\n    \
+        sqs.delete_message_batch(QueueUrl='{queue}', Entries=[{{'Id': str(i), 'ReceiptHandle': m['ReceiptHandle']}} for i, m in enumerate(r['Messages'])])\n\
+        print(json.dumps(msgs))"));
+    let msgs = got.as_array().unwrap();
+    assert_eq!(msgs.len(), 2, "{got}");
+    let mut detections: Vec<String> = msgs
+        .iter()
+        .map(|m| {
+            let finding: serde_json::Value = serde_json::from_str(m["Message"].as_str().unwrap()).unwrap();
+            assert!(m["Subject"].as_str().unwrap().starts_with('['), "{m}");
+            assert_eq!(m["MessageAttributes"]["severity"]["Value"], finding["severity"]);
+            finding["detection"].as_str().unwrap().to_string()
+        })
+        .collect();
+    detections.sort();
+    assert_eq!(detections, ["cloudtrail-tampering", "security-group-open-to-world"]);
+
+    // A topic that does not exist: the delivery fails with SNS's own words, exit 1.
+    let dir2 = tempfile::tempdir().unwrap();
+    let out = crate::bin()
+        .args(["watch", &src.display().to_string(), "--lake", &dir2.path().join("lake").display().to_string(),
+               "--once", "--attempts", "1", "--notify", "sns://arn:aws:sns:us-east-1:123456789012:missing", "--endpoint-url", &ep])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("not delivered") && stderr.contains("SNS arn:aws:sns:us-east-1:123456789012:missing"), "{stderr}");
+}

@@ -16,7 +16,7 @@ use trailhound_store::S3Options;
 use crate::{run, sample_lake, text};
 
 /// moto's S3 server on a free loopback port, killed when dropped.
-struct S3Server {
+pub(crate) struct S3Server {
     child: Child,
     port: u16,
     /// One server at a time: a port found free and handed to moto could otherwise be taken
@@ -25,7 +25,7 @@ struct S3Server {
 }
 
 impl S3Server {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
         let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         let port = TcpListener::bind("127.0.0.1:0")
@@ -61,7 +61,7 @@ impl S3Server {
         }
     }
 
-    fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
