@@ -50,6 +50,9 @@ pub struct ConvertOptions {
     /// List every delivery day again instead of starting where the last run's listing ended:
     /// finds objects added to old days and objects changed since.
     pub relist: bool,
+    /// Convert only these source keys (as S3 event notifications name them) instead of listing
+    /// the source; the listing watermarks stay where they are.
+    pub objects: Option<Vec<String>>,
 }
 
 impl Default for ConvertOptions {
@@ -65,6 +68,7 @@ impl Default for ConvertOptions {
             integrity: None,
             fetch_concurrency: 16,
             relist: false,
+            objects: None,
         }
     }
 }
@@ -99,6 +103,9 @@ pub struct ConvertSummary {
     pub quarantined: Vec<(String, String)>,
     /// `(key, reason)` of objects that could not be read at all (retried next run).
     pub failed: Vec<(String, String)>,
+    /// Keys given in [`ConvertOptions::objects`] that are no log objects of the source (or no
+    /// longer exist).
+    pub not_logs: Vec<String>,
     pub events_in: u64,
     pub events_out: u64,
     pub duplicates: u64,
@@ -148,9 +155,13 @@ pub fn convert_at(
     } else {
         &lake.state().listed_through
     };
-    let listing = src.list(&opts.filter, resume)?;
+    let (listing, not_logs) = match &opts.objects {
+        Some(keys) => src.named(keys, &opts.filter)?,
+        None => (src.list(&opts.filter, resume)?, Vec::new()),
+    };
     let mut summary = ConvertSummary {
         objects_listed: listing.objects.len() as u64,
+        not_logs,
         ..Default::default()
     };
 

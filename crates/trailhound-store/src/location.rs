@@ -264,14 +264,17 @@ impl Location {
 
     /// The object's metadata, or `None` when there is none.
     pub fn head(&self, rel: &str) -> Result<Option<Entry>> {
-        block_on(async {
-            self.count(1);
-            match self.store.head(&self.key(rel)).await {
-                Ok(m) => Ok(Some(self.entry(&m))),
-                Err(object_store::Error::NotFound { .. }) => Ok(None),
-                Err(e) => Err(self.err(rel, &e)),
-            }
-        })
+        block_on(self.head_async(rel))
+    }
+
+    /// [`Location::head`], for async callers.
+    pub async fn head_async(&self, rel: &str) -> Result<Option<Entry>> {
+        self.count(1);
+        match self.store.head(&self.key(rel)).await {
+            Ok(m) => Ok(Some(self.entry(&m))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.err(rel, &e)),
+        }
     }
 
     /// The user-defined metadata of an S3 object (`x-amz-meta-NAME` headers, by `NAME`), read
