@@ -13,6 +13,7 @@ pub mod metric;
 pub mod pattern;
 pub mod sink;
 pub mod sns;
+pub mod sqs;
 pub mod watch;
 
 pub use error::{Error, Result};

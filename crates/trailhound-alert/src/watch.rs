@@ -30,6 +30,7 @@ use trailhound_store::{Location, Source};
 use crate::finding::Finding;
 use crate::ledger::Ledger;
 use crate::sink::{Sender, Sink};
+use crate::sqs::Queue;
 use crate::{Error, Result};
 
 /// A saved query run as a detection, with its parameters.
@@ -53,6 +54,18 @@ pub struct WatchConfig {
     pub convert: ConvertOptions,
     /// The engine over the lake (its `lake` set).
     pub engine: EngineOptions,
+    /// S3 event notifications naming the new objects, instead of listing the source.
+    pub queue: Option<QueueSource>,
+}
+
+/// An SQS queue of the source bucket's notifications.
+pub struct QueueSource {
+    pub queue: Queue,
+    /// The source's bucket and prefix: notified keys below it are converted.
+    pub bucket: String,
+    pub prefix: String,
+    /// How long a cycle waits for the first message.
+    pub wait: Duration,
 }
 
 pub struct Watch {
@@ -79,6 +92,12 @@ pub struct CycleReport {
     /// Deliveries that failed (retried next cycle).
     pub failed: Vec<String>,
     pub elapsed: Duration,
+    /// Notifications received from the queue.
+    pub notices: usize,
+    /// Notifications that could not be read (left on the queue), and objects notified outside
+    /// the source (their notifications deleted).
+    pub unreadable: Vec<String>,
+    pub foreign: Vec<String>,
 }
 
 impl Watch {
@@ -115,8 +134,55 @@ impl Watch {
             self.ledger.set_cursor(baseline)?;
             cursor = Some(baseline);
         }
-        report.convert = convert_at(&self.src, self.lake.clone(), &self.cfg.convert, &NoProgress)
-            .map_err(lake_err("convert"))?;
+        let mut notices = Vec::new();
+        let mut convert = true;
+        let mut opts = self.cfg.convert.clone();
+        if let Some(q) = &self.cfg.queue {
+            notices = rt.block_on(q.queue.receive(q.wait))?;
+            report.notices = notices.len();
+            let mut keys = Vec::new();
+            for n in &notices {
+                match &n.objects {
+                    Ok(objects) => {
+                        for (bucket, key) in objects {
+                            match below(key, &q.prefix).filter(|_| *bucket == q.bucket) {
+                                Some(rel) => keys.push(rel.to_string()),
+                                None => report.foreign.push(format!("s3://{bucket}/{key}")),
+                            }
+                        }
+                    }
+                    Err(why) => report.unreadable.push(format!("message {}: {why}", n.id)),
+                }
+            }
+            convert = !keys.is_empty();
+            opts.objects = Some(keys);
+        }
+        if convert {
+            report.convert = convert_at(&self.src, self.lake.clone(), &opts, &NoProgress)
+                .map_err(lake_err("convert"))?;
+        }
+        if let Some(q) = &self.cfg.queue {
+            // Done with a message once its objects are committed (or are not ours); a message
+            // naming an object that could not be read comes back after its visibility timeout.
+            let failed: HashSet<&str> = report
+                .convert
+                .failed
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect();
+            let done: Vec<&crate::sqs::Notice> = notices
+                .iter()
+                .filter(|n| match &n.objects {
+                    Ok(objects) => objects.iter().all(|(b, k)| {
+                        below(k, &q.prefix)
+                            .filter(|_| *b == q.bucket)
+                            .is_none_or(|rel| !failed.contains(rel))
+                    }),
+                    Err(_) => false,
+                })
+                .collect();
+            rt.block_on(q.queue.delete(&done))?;
+        }
         let Some(cursor) = cursor else {
             // --skip-backlog, first cycle: everything so far counts as seen.
             let now = latest_version(&self.lake).map_err(lake_err("the lake"))?;
@@ -194,6 +260,15 @@ impl Watch {
         report.elapsed = started.elapsed();
         Ok(report)
     }
+}
+
+/// `key` relative to `prefix` (a folder), when it lies below it.
+fn below<'a>(key: &'a str, prefix: &str) -> Option<&'a str> {
+    let p = prefix.trim_end_matches('/');
+    if p.is_empty() {
+        return Some(key);
+    }
+    key.strip_prefix(p)?.strip_prefix('/')
 }
 
 fn quote(s: &str) -> String {

@@ -97,6 +97,11 @@ pub struct WatchArgs {
     /// One cycle, then exit (for cron).
     #[arg(long)]
     pub once: bool,
+    /// Take the new objects from the S3 event notifications on this SQS queue instead of
+    /// listing SRC (an s3:// source); a cycle starts when messages arrive (waiting up to
+    /// --every), and messages are deleted once their objects are in the lake.
+    #[arg(long, value_name = "URL")]
+    pub sqs_queue: Option<String>,
     /// Print the findings (NDJSON) instead of sending them; nothing is recorded as sent.
     #[arg(long)]
     pub dry_run: bool,

@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use trailhound_alert::sink::{Sender, Sink};
-use trailhound_alert::watch::{CycleReport, Detection, Watch, WatchConfig};
+use trailhound_alert::sqs::Queue;
+use trailhound_alert::watch::{CycleReport, Detection, QueueSource, Watch, WatchConfig};
 use trailhound_convert::ConvertOptions;
 use trailhound_model::window::parse_duration;
 use trailhound_query::catalog::{split_params, SavedQuery};
 use trailhound_query::EngineOptions;
-use trailhound_store::Source;
+use trailhound_store::{Locator, Source};
 
 use crate::args::WatchArgs;
 use crate::context::{catalog, lake, locator, runtime};
@@ -77,6 +78,28 @@ pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
     let src_at = locator(&a.src)?;
     let src = Source::open(&src_at, &s3)?;
     let dest = lake_at.open(&s3, true)?;
+    let queue = match &a.sqs_queue {
+        None => None,
+        Some(url) => {
+            let Locator::S3(at) = &src_at else {
+                bail!("--sqs-queue: S3 event notifications name objects in a bucket; SRC must be an s3:// prefix");
+            };
+            let settings = trailhound_store::service_settings(&s3, "SQS")
+                .map_err(|e| anyhow::anyhow!("AWS sign-in for SQS: {e}"))?;
+            Some(QueueSource {
+                queue: Queue::new(&settings, url),
+                bucket: at.bucket.clone(),
+                prefix: at.prefix.clone(),
+                // --once drains what is there; a loop waits for the next messages.
+                wait: if a.once {
+                    Duration::from_secs(1)
+                } else {
+                    every
+                },
+            })
+        }
+    };
+    let by_queue = queue.is_some();
     let mut convert = ConvertOptions::default();
     if let Some(t) = a.engine.threads {
         if t == 0 {
@@ -106,6 +129,7 @@ pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
             s3: s3.clone(),
             ..Default::default()
         },
+        queue,
     };
     printer.detail(format_args!(
         "watch {}: {} into {lake_at}, {} detections, to {}",
@@ -145,20 +169,27 @@ pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
             // A source or lake that cannot be reached now may be reachable next cycle.
             Err(e) => printer.error(format_args!("{e} (trying again in {})", a.every)),
         }
-        std::thread::sleep(every);
+        // With a queue, waiting for its messages is the pause between cycles.
+        if !by_queue {
+            std::thread::sleep(every);
+        }
     }
 }
 
 fn status(r: &CycleReport, dry_run: bool, printer: &Printer) {
     let c = &r.convert;
-    let mut line = format!(
-        "watch: {} new objects ({} events stored, {} duplicates), {} new events checked, {} findings",
+    let mut line = String::from("watch: ");
+    if r.notices > 0 {
+        line.push_str(&format!("{} notifications, ", r.notices));
+    }
+    line.push_str(&format!(
+        "{} new objects ({} events stored, {} duplicates), {} new events checked, {} findings",
         c.objects_converted,
         c.events_out,
         c.duplicates,
         r.new_events,
         r.findings.len()
-    );
+    ));
     if dry_run {
         line.push_str(" (dry run: nothing sent)");
     } else {
@@ -179,6 +210,17 @@ fn status(r: &CycleReport, dry_run: bool, printer: &Printer) {
             "not read",
             format_args!("{k}: {why} (next cycle tries again)"),
         );
+    }
+    for m in &r.unreadable {
+        printer.problem(
+            "not a notification",
+            format_args!("{m} (left on the queue)"),
+        );
+    }
+    for o in &r.foreign {
+        printer.warn(format_args!(
+            "{o} is not below SRC: its notification was deleted"
+        ));
     }
     for f in &r.failed {
         printer.problem(

@@ -761,14 +761,33 @@ fn watch_publishes_to_sns_through_the_aws_api() {
         qa = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=['QueueArn'])['Attributes']['QueueArn']\n\
         sns.subscribe(TopicArn=t, Protocol='sqs', Endpoint=qa)\n\
         print(json.dumps({'topic': t, 'queue': q}))");
-    let (topic, queue) = (setup["topic"].as_str().unwrap(), setup["queue"].as_str().unwrap());
+    let (topic, queue) = (
+        setup["topic"].as_str().unwrap(),
+        setup["queue"].as_str().unwrap(),
+    );
     let dir = tempfile::tempdir().unwrap();
     let (src, lake) = (dir.path().join("src"), dir.path().join("lake"));
-    write_log(&src, "20240601T1005Z_a", &[stop_logging("stop-1", "2024-06-01T10:01:00Z"), open_ssh("ssh-1", "2024-06-01T10:02:00Z")]);
+    write_log(
+        &src,
+        "20240601T1005Z_a",
+        &[
+            stop_logging("stop-1", "2024-06-01T10:01:00Z"),
+            open_ssh("ssh-1", "2024-06-01T10:02:00Z"),
+        ],
+    );
     let run_watch = || {
         crate::bin()
-            .args(["watch", &src.display().to_string(), "--lake", &lake.display().to_string(),
-                   "--once", "--notify", &format!("sns://{topic}"), "--endpoint-url", &ep])
+            .args([
+                "watch",
+                &src.display().to_string(),
+                "--lake",
+                &lake.display().to_string(),
+                "--once",
+                "--notify",
+                &format!("sns://{topic}"),
+                "--endpoint-url",
+                &ep,
+            ])
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1")
@@ -790,20 +809,38 @@ fn watch_publishes_to_sns_through_the_aws_api() {
     let mut detections: Vec<String> = msgs
         .iter()
         .map(|m| {
-            let finding: serde_json::Value = serde_json::from_str(m["Message"].as_str().unwrap()).unwrap();
+            let finding: serde_json::Value =
+                serde_json::from_str(m["Message"].as_str().unwrap()).unwrap();
             assert!(m["Subject"].as_str().unwrap().starts_with('['), "{m}");
-            assert_eq!(m["MessageAttributes"]["severity"]["Value"], finding["severity"]);
+            assert_eq!(
+                m["MessageAttributes"]["severity"]["Value"],
+                finding["severity"]
+            );
             finding["detection"].as_str().unwrap().to_string()
         })
         .collect();
     detections.sort();
-    assert_eq!(detections, ["cloudtrail-tampering", "security-group-open-to-world"]);
+    assert_eq!(
+        detections,
+        ["cloudtrail-tampering", "security-group-open-to-world"]
+    );
 
     // A topic that does not exist: the delivery fails with SNS's own words, exit 1.
     let dir2 = tempfile::tempdir().unwrap();
     let out = crate::bin()
-        .args(["watch", &src.display().to_string(), "--lake", &dir2.path().join("lake").display().to_string(),
-               "--once", "--attempts", "1", "--notify", "sns://arn:aws:sns:us-east-1:123456789012:missing", "--endpoint-url", &ep])
+        .args([
+            "watch",
+            &src.display().to_string(),
+            "--lake",
+            &dir2.path().join("lake").display().to_string(),
+            "--once",
+            "--attempts",
+            "1",
+            "--notify",
+            "sns://arn:aws:sns:us-east-1:123456789012:missing",
+            "--endpoint-url",
+            &ep,
+        ])
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
@@ -811,5 +848,134 @@ fn watch_publishes_to_sns_through_the_aws_api() {
         .unwrap();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("not delivered") && stderr.contains("SNS arn:aws:sns:us-east-1:123456789012:missing"), "{stderr}");
+    assert!(
+        stderr.contains("not delivered")
+            && stderr.contains("SNS arn:aws:sns:us-east-1:123456789012:missing"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn watch_takes_new_objects_from_s3_notifications_on_sqs() {
+    let moto = crate::s3::S3Server::start();
+    let ep = moto.endpoint();
+    let rx = Receiver::start();
+    // The bucket notifies the queue of every new object, as a CloudTrail bucket is wired.
+    let q = boto(&ep, "s3 = boto3.client('s3', **kw)\ns3.create_bucket(Bucket='trail')\n\
+        q = sqs.create_queue(QueueName='trail-events', Attributes={'VisibilityTimeout': '1'})['QueueUrl']\n\
+        qa = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=['QueueArn'])['Attributes']['QueueArn']\n\
+        s3.put_bucket_notification_configuration(Bucket='trail', NotificationConfiguration={'QueueConfigurations': [{'QueueArn': qa, 'Events': ['s3:ObjectCreated:*']}]})\n\
+        print(json.dumps(q))");
+    let queue = q.as_str().unwrap().to_string();
+    let local = tempfile::tempdir().unwrap();
+    let upload = |name: &str, records: &[serde_json::Value]| {
+        let path = write_log(local.path(), name, records);
+        let key = format!("org/{}", path.strip_prefix(local.path()).unwrap().display());
+        boto(&ep, &format!("s3 = boto3.client('s3', **kw)\ns3.upload_file('{}', 'trail', '{key}')\nprint('{{}}')", path.display()));
+        key
+    };
+    let lake = tempfile::tempdir().unwrap();
+    let watch = || {
+        crate::bin()
+            .args([
+                "watch",
+                "s3://trail/org",
+                "--lake",
+                &lake.path().join("lake").display().to_string(),
+                "--once",
+                "--sqs-queue",
+                &queue,
+                "--endpoint-url",
+                &ep,
+                "--notify",
+                &rx.url("/hook"),
+            ])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap()
+    };
+    let left_on_queue = || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        boto(&ep, &format!("r = sqs.receive_message(QueueUrl='{queue}', MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=0)\n\
+            print(json.dumps([m['Body'] for m in r.get('Messages', [])]))"))
+    };
+    upload(
+        "20240601T1005Z_a",
+        &[stop_logging("stop-1", "2024-06-01T10:01:00Z")],
+    );
+    boto(&ep, &format!("s3 = boto3.client('s3', **kw)\ns3.put_object(Bucket='trail', Key='org/README.txt', Body=b'not a log')\n\
+        sqs.send_message(QueueUrl='{queue}', MessageBody='hello')\n\
+        sqs.send_message(QueueUrl='{queue}', MessageBody=json.dumps({{'Records': [{{'eventName': 'ObjectCreated:Put', 's3': {{'bucket': {{'name': 'elsewhere'}}, 'object': {{'key': 'x.json.gz'}}}}}}]}}))\n\
+        print('{{}}')"));
+    let out = watch();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("5 notifications, 1 new objects"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not a notification: message"), "{stderr}");
+    assert!(
+        stderr.contains("s3://elsewhere/x.json.gz is not below SRC"),
+        "{stderr}"
+    );
+    assert_eq!(
+        keys(&rx.acked("/hook"), "detection"),
+        ["cloudtrail-tampering"]
+    );
+    // Only the unreadable message stays (for the queue's dead-letter policy).
+    assert_eq!(left_on_queue(), serde_json::json!(["hello"]));
+    // Drops every message (PurgeQueue is allowed once a minute).
+    let drain = || {
+        boto(&ep, &format!("while True:\n    r = sqs.receive_message(QueueUrl='{queue}', MaxNumberOfMessages=10, WaitTimeSeconds=1)\n    \
+            if not r.get('Messages'): break\n    \
+            [sqs.delete_message(QueueUrl='{queue}', ReceiptHandle=m['ReceiptHandle']) for m in r['Messages']]\n\
+            print('{{}}')"))
+    };
+    drain();
+
+    // No listing: an object whose notification was lost is not converted...
+    let key = upload(
+        "20240601T1105Z_b",
+        &[open_ssh("ssh-1", "2024-06-01T11:00:00Z")],
+    );
+    drain();
+    let out = watch();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(rx.acked("/hook").len(), 1);
+    // ...until a notification names it (the key URL-encoded, as S3 writes it).
+    let encoded = key.replace('/', "%2F");
+    boto(&ep, &format!("sqs.send_message(QueueUrl='{queue}', MessageBody=json.dumps({{'Records': [{{'eventName': 'ObjectCreated:Put', 's3': {{'bucket': {{'name': 'trail'}}, 'object': {{'key': '{encoded}'}}}}}}]}}))\nprint('{{}}')"));
+    let out = watch();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(
+        keys(&rx.acked("/hook"), "detection"),
+        ["cloudtrail-tampering", "security-group-open-to-world"]
+    );
+    assert_eq!(left_on_queue(), serde_json::json!([]));
+
+    // A local source cannot be notified.
+    let out = crate::bin()
+        .args([
+            "watch",
+            &local.path().display().to_string(),
+            "--lake",
+            &lake.path().join("l2").display().to_string(),
+            "--once",
+            "--sqs-queue",
+            &queue,
+            "--notify",
+            "-",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--sqs-queue: S3 event notifications name objects in a bucket"),
+        "{}",
+        text(&out.stderr)
+    );
 }
