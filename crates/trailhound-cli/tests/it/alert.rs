@@ -735,6 +735,13 @@ fn watch_dry_run_prints_and_records_nothing() {
     );
 }
 
+/// moto's test credentials and region.
+const MOTO_ENV: [(&str, &str); 3] = [
+    ("AWS_ACCESS_KEY_ID", "testing"),
+    ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ("AWS_REGION", "us-east-1"),
+];
+
 /// boto3 against the moto server: `script` gets `endpoint` and prints JSON.
 fn boto(endpoint: &str, script: &str) -> serde_json::Value {
     let prelude = format!(
@@ -788,9 +795,7 @@ fn watch_publishes_to_sns_through_the_aws_api() {
                 "--endpoint-url",
                 &ep,
             ])
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
+            .envs(MOTO_ENV)
             .env_remove("AWS_PROFILE")
             .output()
             .unwrap()
@@ -841,9 +846,8 @@ fn watch_publishes_to_sns_through_the_aws_api() {
             "--endpoint-url",
             &ep,
         ])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
+        .envs(MOTO_ENV)
+        .env_remove("AWS_PROFILE")
         .output()
         .unwrap();
     let stderr = text(&out.stderr);
@@ -874,14 +878,18 @@ fn watch_takes_new_objects_from_s3_notifications_on_sqs() {
         boto(&ep, &format!("s3 = boto3.client('s3', **kw)\ns3.upload_file('{}', 'trail', '{key}')\nprint('{{}}')", path.display()));
         key
     };
-    let lake = tempfile::tempdir().unwrap();
+    // The lake in S3 too: the watch's cursor and delivery markers live there.
+    boto(
+        &ep,
+        "boto3.client('s3', **kw).create_bucket(Bucket='lakes')\nprint('{}')",
+    );
     let watch = || {
         crate::bin()
             .args([
                 "watch",
                 "s3://trail/org",
                 "--lake",
-                &lake.path().join("lake").display().to_string(),
+                "s3://lakes/audit",
                 "--once",
                 "--sqs-queue",
                 &queue,
@@ -890,9 +898,7 @@ fn watch_takes_new_objects_from_s3_notifications_on_sqs() {
                 "--notify",
                 &rx.url("/hook"),
             ])
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
+            .envs(MOTO_ENV)
             .env_remove("AWS_PROFILE")
             .output()
             .unwrap()
@@ -956,6 +962,16 @@ fn watch_takes_new_objects_from_s3_notifications_on_sqs() {
         ["cloudtrail-tampering", "security-group-open-to-world"]
     );
     assert_eq!(left_on_queue(), serde_json::json!([]));
+    let ledger = boto(
+        &ep,
+        "r = boto3.client('s3', **kw).list_objects_v2(Bucket='lakes', Prefix='audit/_trailhound/watch/default/')\n\
+         print(json.dumps(sorted(o['Key'].split('/')[4] for o in r.get('Contents', []))))",
+    );
+    assert_eq!(
+        ledger,
+        serde_json::json!(["cursor.json", "sent", "sent"]),
+        "{ledger}"
+    );
 
     // A local source cannot be notified.
     let out = crate::bin()
@@ -963,7 +979,7 @@ fn watch_takes_new_objects_from_s3_notifications_on_sqs() {
             "watch",
             &local.path().display().to_string(),
             "--lake",
-            &lake.path().join("l2").display().to_string(),
+            &local.path().join("l2").display().to_string(),
             "--once",
             "--sqs-queue",
             &queue,
