@@ -23,7 +23,7 @@ pub fn to_sql(p: &Pattern) -> String {
 }
 
 /// Where a selector's value lives.
-enum Target {
+pub(crate) enum Target {
     /// A typed column or struct field: its SQL and how it is stored.
     Typed(String, Kind),
     /// A path inside JSON text held by the column `column`.
@@ -32,16 +32,16 @@ enum Target {
     Nothing,
 }
 
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-fn find<'a>(fields: &'a [Field], key: &str) -> Option<&'a Field> {
+pub(crate) fn find<'a>(fields: &'a [Field], key: &str) -> Option<&'a Field> {
     fields.iter().find(|f| f.key == key)
 }
 
 /// Resolves a selector against the typed schema (without the `_extra` fallback).
-fn resolve(steps: &[Step]) -> Target {
+pub(crate) fn resolve(steps: &[Step]) -> Target {
     let Some(Step::Key(top)) = steps.first() else {
         return Target::Nothing;
     };

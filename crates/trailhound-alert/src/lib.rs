@@ -11,6 +11,7 @@ pub mod from_aws;
 pub mod ledger;
 pub mod metric;
 pub mod pattern;
+pub mod sigma;
 pub mod sink;
 pub mod sns;
 pub mod sqs;

@@ -231,6 +231,10 @@ impl Watch {
                     ))?;
                     report.findings.extend(found);
                 }
+                // Rows with the same events are one finding (a burst seen by source IP and by
+                // user name): sent once.
+                let mut keys = HashSet::new();
+                report.findings.retain(|f| keys.insert(f.key.clone()));
             }
         }
         if self.cfg.dry_run {

@@ -270,11 +270,15 @@ pub enum QueriesAction {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The saved query (see `trailhound queries`).
-    #[arg(required_unless_present = "category", conflicts_with = "category")]
+    #[arg(required_unless_present_any = ["category", "sigma"], conflicts_with_all = ["category", "sigma"])]
     pub name: Option<String>,
     /// Run every query of this category instead.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sigma")]
     pub category: Option<String>,
+    /// Run Sigma rules instead: rule files or folders of them (repeatable). Rules for other
+    /// logsources, and constructs not supported, are named on stderr; the rest run in one scan.
+    #[arg(long, value_name = "PATH")]
+    pub sigma: Vec<PathBuf>,
     #[command(flatten)]
     pub lake: LakeArg,
     /// A parameter, NAME=VALUE (repeatable), bound as a typed value.

@@ -102,6 +102,9 @@ pub fn params(list: &[String]) -> Result<BTreeMap<String, String>> {
 }
 
 pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
+    if !a.sigma.is_empty() {
+        return run_sigma(a, printer);
+    }
     let cat = catalog(&a.catalog)?;
     let queries: Vec<&SavedQuery> = match (&a.name, &a.category) {
         (Some(n), _) => vec![cat.get(n)?],
@@ -155,6 +158,55 @@ pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
         }
         sink.print(&out)?;
     }
+    Ok(if a.fail_on_findings && found > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `run --sigma PATH…`: every CloudTrail rule in one scan, one row per rule and event.
+fn run_sigma(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
+    let set = trailhound_alert::sigma::load(&a.sigma)?;
+    let (other, unsupported): (Vec<_>, Vec<_>) = set
+        .skipped
+        .iter()
+        .partition(|s| s.reason.starts_with("logsource"));
+    for s in &unsupported {
+        printer.warn(format_args!("{}: {}: {}", s.file, s.rule, s.reason));
+    }
+    for s in &other {
+        printer.detail(format_args!("{}: {}: {}", s.file, s.rule, s.reason));
+    }
+    if !other.is_empty() {
+        printer.status(format_args!(
+            "{} rules for other logsources skipped (-v lists them)",
+            other.len()
+        ));
+    }
+    if set.rules.is_empty() {
+        bail!(
+            "no Sigma rule for AWS CloudTrail (logsource product: aws, service: cloudtrail) could run from {}",
+            a.sigma.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    let (from, until, _) = bounds(&window(&a.window)?, &a.lookback)?;
+    let lake = lake(None, a.lake.clone())?;
+    let rt = runtime()?;
+    let _guard = rt.enter();
+    let engine = open_engine(Some(lake), None, TimeWindow::default(), &a.engine, printer)?;
+    let out = rt.block_on(trailhound_alert::sigma::run(
+        &engine, &set.rules, from, until,
+    ))?;
+    let found = out.num_rows();
+    printer.status(format_args!(
+        "{} Sigma rules ran ({} not): {found} findings",
+        set.rules.len(),
+        set.skipped.len()
+    ));
+    let sink = ResultSink::new(a.format, a.max_width, 0, a.output.clone());
+    sink.start()?;
+    sink.print(&out)?;
     Ok(if a.fail_on_findings && found > 0 {
         ExitCode::from(2)
     } else {

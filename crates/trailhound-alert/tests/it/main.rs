@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod patterns;
+mod sigma;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

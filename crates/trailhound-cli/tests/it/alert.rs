@@ -995,3 +995,33 @@ fn watch_takes_new_objects_from_s3_notifications_on_sqs() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_burst_seen_by_ip_and_by_user_is_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, lake) = (dir.path().join("src"), dir.path().join("lake"));
+    let burst: Vec<serde_json::Value> = (0..11)
+        .map(|i| {
+            failed_login(
+                &format!("f-{i:02}"),
+                &format!("2024-06-01T10:0{}:{:02}Z", i / 4, (i % 4) * 10),
+                "203.0.113.77",
+            )
+        })
+        .collect();
+    write_log(&src, "20240601T1005Z_a", &burst);
+    // The detection returns one row per source IP and one per user name, with the same events.
+    let out = watch_once(
+        &src,
+        &lake,
+        &["-".into()],
+        &["--query", "failed-console-login-burst"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["eventids"].as_array().unwrap().len(), 11);
+}

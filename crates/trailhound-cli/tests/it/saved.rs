@@ -470,3 +470,78 @@ fn a_report_with_a_check_that_cannot_run_exits_1() {
         assert!(md.contains("| A broken check | high | error | 0 |"), "{md}");
     }
 }
+
+#[test]
+fn run_sigma_runs_a_folder_of_rules_and_names_what_it_skips() {
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::write(
+        rules.path().join("stop.yml"),
+        "title: Trail stopped\nid: 5b0e0f0e-1111-4222-8333-000000000001\nlevel: critical\n\
+         tags: [attack.defense-evasion, attack.t1562.008]\n\
+         logsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  sel: {eventSource: cloudtrail.amazonaws.com, eventName: [StopLogging, DeleteTrail]}\n  condition: sel\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rules.path().join("win.yml"),
+        "title: Windows thing\nlogsource: {product: windows, category: process_creation}\ndetection: {s: {Image: x}, condition: s}\n",
+    )
+    .unwrap();
+    std::fs::write(rules.path().join("broken.yml"), "title: [unclosed\n").unwrap();
+    let out = crate::run(&[
+        &"run",
+        &"--sigma",
+        &rules.path(),
+        &"--lake",
+        &crate::sample_lake(),
+        &"--from",
+        &"2024-07-01",
+        &"--format",
+        &"csv",
+        &"--fail-on-findings",
+    ]);
+    let (stdout, stderr) = (crate::text(&out.stdout), crate::text(&out.stderr));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stdout.starts_with("rule,level,eventtime,eventid,"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("Trail stopped,critical,2024-08-02T10:00:00Z,lake-stop-logging,StopLogging"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "attack.defense-evasion attack.t1562.008,5b0e0f0e-1111-4222-8333-000000000001"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("broken.yml: document 1: not valid YAML"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 rules for other logsources skipped"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 Sigma rules ran (2 not): 1 findings"),
+        "{stderr}"
+    );
+
+    // Nothing that can run: one line, exit 1.
+    let out = crate::run(&[
+        &"run",
+        &"--sigma",
+        &rules.path().join("win.yml"),
+        &"--lake",
+        &crate::sample_lake(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        crate::text(&out.stderr).contains("no Sigma rule for AWS CloudTrail"),
+        "{}",
+        crate::text(&out.stderr)
+    );
+}

