@@ -211,10 +211,26 @@ fn condition(c: &Condition) -> String {
     }
     let raw = json_test("_extra", &c.selector, &c.test)
         .map_or("false".to_string(), |s| format!("coalesce({s}, false)"));
-    format!(
+    let both = format!(
         "(CASE WHEN _extra IS NOT NULL AND json_contains(_extra, {}) THEN {raw} ELSE {typed} END)",
         quote(top)
-    )
+    );
+    // The CASE hides the column from the scan's pruning: an exact string on a top-level column
+    // also gets a guard the scan can prune row groups and pages with (NULL: the value, if any,
+    // is in `_extra`).
+    match (&c.test, resolve(&c.selector)) {
+        (Test::Compare(Op::Eq, Value::Text(t)), Target::Typed(col, Kind::Str))
+            if !col.contains('[') && !t.starts_with('*') && !t.ends_with('*') =>
+        {
+            format!("(({col} IS NULL OR {col} = {}) AND {both})", quote(t))
+        }
+        (Test::Compare(Op::Eq, Value::Number(_, t)), Target::Typed(col, Kind::Str))
+            if !col.contains('[') =>
+        {
+            format!("(({col} IS NULL OR {col} = {}) AND {both})", quote(t))
+        }
+        _ => both,
+    }
 }
 
 fn json_number(args: &str) -> String {

@@ -686,7 +686,7 @@ fn item(key: &str, value: &Y) -> std::result::Result<String, String> {
     }
     let mut preds = Vec::new();
     for v in values {
-        preds.push(leaf(value_predicate(field, &acc, &m, v)?));
+        preds.push(value_predicate(field, &acc, &m, v)?);
     }
     let joined = if preds.len() == 1 {
         preds.remove(0)
@@ -700,7 +700,25 @@ fn item(key: &str, value: &Y) -> std::result::Result<String, String> {
     })
 }
 
+/// One value's predicate, never NULL (a missing field is false, not unknown).
 fn value_predicate(
+    field: &str,
+    acc: &Access,
+    m: &Mods,
+    v: Option<String>,
+) -> std::result::Result<String, String> {
+    let inner = value_inner(field, acc, m, v)?;
+    // A pruning range is already two-valued (see `string_match`); the rest is made so here.
+    Ok(
+        if inner.starts_with("((") && inner.contains(" IS NULL OR (") {
+            inner
+        } else {
+            leaf(inner)
+        },
+    )
+}
+
+fn value_inner(
     field: &str,
     acc: &Access,
     m: &Mods,
@@ -788,15 +806,11 @@ fn value_predicate(
         } else {
             parts(&alt)
         };
-        if m.contains || m.endswith {
-            if p.first() != Some(&Part::Any) {
-                p.insert(0, Part::Any);
-            }
+        if (m.contains || m.endswith) && p.first() != Some(&Part::Any) {
+            p.insert(0, Part::Any);
         }
-        if m.contains || m.startswith {
-            if p.last() != Some(&Part::Any) {
-                p.push(Part::Any);
-            }
+        if (m.contains || m.startswith) && p.last() != Some(&Part::Any) {
+            p.push(Part::Any);
         }
         ors.push(string_match(sql, prune, many, &p, m.cased));
     }
@@ -818,10 +832,12 @@ fn string_match(sql: &str, prune: Option<&str>, many: bool, p: &[Part], cased: b
             let eq = format!("lower({sql}) = {}", quote(&lit.to_lowercase()));
             match prune {
                 // Any casing of an ASCII value lies between its upper and lower case forms:
-                // a range the scan prunes row groups and pages with (the value may also sit in
-                // `_extra`, where the typed column is NULL).
+                // a range the scan prunes row groups and pages with. A value the column could
+                // not hold is in `_extra`, and the column NULL there: `IS NULL` keeps those rows
+                // (and prunes by null counts). `eq` is false wherever the guard is NULL, so the
+                // whole is never NULL and `not` keeps two-valued logic.
                 Some(col) if lit.is_ascii() => format!(
-                    "((_extra IS NOT NULL OR ({col} >= {} AND {col} <= {})) AND {eq})",
+                    "(({col} IS NULL OR ({col} >= {} AND {col} <= {})) AND coalesce({eq}, false))",
                     quote(&lit.to_uppercase()),
                     quote(&lit.to_lowercase())
                 ),

@@ -215,3 +215,26 @@ async fn cis_patterns_find_what_the_saved_queries_find() {
         "only {found:?} of 15 CIS patterns found events"
     );
 }
+
+/// `$.eventName = X` reaches the scan as a predicate it prunes with (counted from the plan's
+/// metrics), and finds what the plain comparison finds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_name_condition_prunes_row_groups() {
+    let e = engine(crate::small_row_groups());
+    let p = trailhound_alert::compile::to_sql(
+        &parse("{ ($.eventName = StopLogging) || ($.eventName = DeleteTrail) }").unwrap(),
+    );
+    let s = e
+        .scan_stats(&format!("SELECT count(*) FROM cloudtrail WHERE {p}"))
+        .await
+        .unwrap();
+    assert!(s.row_groups_pruned > s.row_groups_matched, "{s:?}");
+    assert_eq!(
+        crate::scalar(&e, &format!("SELECT count(*) FROM cloudtrail WHERE {p}")).await,
+        crate::scalar(
+            &e,
+            "SELECT count(*) FROM cloudtrail WHERE eventname IN ('StopLogging', 'DeleteTrail')"
+        )
+        .await
+    );
+}
