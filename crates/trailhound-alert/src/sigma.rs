@@ -37,6 +37,9 @@ pub struct SigmaRule {
     pub description: String,
     /// The rule's detection as one SQL predicate over `cloudtrail`.
     pub predicate: String,
+    /// A necessary condition on the typed columns only (`true` when there is none): what a
+    /// scan tests before it decodes the payload columns.
+    pub prefilter: String,
 }
 
 /// A rule (or document) that does not run, and why.
@@ -245,7 +248,7 @@ pub fn translate(m: &Mapping, file: &str) -> std::result::Result<SigmaRule, Stri
         Some(Y::Mapping(d)) => d,
         _ => return Err("no detection".into()),
     };
-    let mut idents: Vec<(String, String)> = Vec::new();
+    let mut idents: Vec<(String, Pred)> = Vec::new();
     let mut condition: Vec<String> = Vec::new();
     for (k, v) in detection {
         let Some(k) = k.as_str() else {
@@ -286,11 +289,7 @@ pub fn translate(m: &Mapping, file: &str) -> std::result::Result<SigmaRule, Stri
                 .map_err(|e| format!("condition {c:?}: {e}"))?,
         );
     }
-    let predicate = if parts.len() == 1 {
-        parts.remove(0)
-    } else {
-        format!("({})", parts.join(" OR "))
-    };
+    let pred = Pred::join(parts, "OR");
     let tags = match m.get("tags") {
         Some(Y::Sequence(t)) => t.iter().filter_map(|x| text_of(Some(x))).collect(),
         _ => Vec::new(),
@@ -302,12 +301,13 @@ pub fn translate(m: &Mapping, file: &str) -> std::result::Result<SigmaRule, Stri
         level: text_of(m.get("level")).unwrap_or_else(|| "medium".into()),
         tags,
         description: text_of(m.get("description")).unwrap_or_default(),
-        predicate,
+        predicate: pred.full,
+        prefilter: pred.sup,
     })
 }
 
 /// A search identifier's body: a map (AND), a list of maps (OR), or keywords (refused).
-fn search(v: &Y) -> std::result::Result<String, String> {
+fn search(v: &Y) -> std::result::Result<Pred, String> {
     match v {
         Y::Mapping(m) => {
             let mut items = Vec::new();
@@ -318,22 +318,98 @@ fn search(v: &Y) -> std::result::Result<String, String> {
             if items.is_empty() {
                 return Err("an empty map".into());
             }
-            Ok(if items.len() == 1 {
-                items.remove(0)
-            } else {
-                format!("({})", items.join(" AND "))
-            })
+            Ok(Pred::join(items, "AND"))
         }
         Y::Sequence(list)
             if !list.is_empty() && list.iter().all(|x| matches!(x, Y::Mapping(_))) =>
         {
-            let parts: std::result::Result<Vec<String>, String> = list.iter().map(search).collect();
-            Ok(format!("({})", parts?.join(" OR ")))
+            let parts: std::result::Result<Vec<Pred>, String> = list.iter().map(search).collect();
+            Ok(Pred::join(parts?, "OR"))
         }
         _ => Err(
             "keyword (field-less) searches are not supported: the lake keeps fields, not log lines"
                 .into(),
         ),
+    }
+}
+
+/// A predicate, with a necessary condition (`sup`, true for every match) and a sufficient one
+/// (`sub`) on the cheap columns only. Payload conditions are unknown there: `true` in `sup`,
+/// `false` in `sub`; `not` swaps them. A scan evaluates `sup` first (on eventName, eventSource…)
+/// and decodes the large payload columns only for the rows it keeps.
+#[derive(Debug, Clone)]
+struct Pred {
+    full: String,
+    sup: String,
+    sub: String,
+}
+
+impl Pred {
+    fn leaf(full: String, cheap: bool) -> Pred {
+        if cheap {
+            Pred {
+                sup: full.clone(),
+                sub: full.clone(),
+                full,
+            }
+        } else {
+            Pred {
+                full,
+                sup: "true".into(),
+                sub: "false".into(),
+            }
+        }
+    }
+
+    fn join(mut parts: Vec<Pred>, op: &str) -> Pred {
+        if parts.len() == 1 {
+            return parts.remove(0);
+        }
+        let (unit, zero) = if op == "AND" {
+            ("true", "false")
+        } else {
+            ("false", "true")
+        };
+        let combine = |xs: Vec<&String>| {
+            if xs.iter().any(|x| *x == zero) {
+                return zero.to_string();
+            }
+            let kept: Vec<&str> = xs
+                .iter()
+                .map(|x| x.as_str())
+                .filter(|x| *x != unit)
+                .collect();
+            match kept.len() {
+                0 => unit.to_string(),
+                1 => kept[0].to_string(),
+                _ => format!("({})", kept.join(&format!(" {op} "))),
+            }
+        };
+        Pred {
+            full: format!(
+                "({})",
+                parts
+                    .iter()
+                    .map(|p| p.full.as_str())
+                    .collect::<Vec<_>>()
+                    .join(&format!(" {op} "))
+            ),
+            sup: combine(parts.iter().map(|p| &p.sup).collect()),
+            sub: combine(parts.iter().map(|p| &p.sub).collect()),
+        }
+    }
+
+    fn not(self) -> Pred {
+        let neg = |x: String| match x.as_str() {
+            "true" => "false".to_string(),
+            "false" => "true".to_string(),
+            _ => format!("(NOT {x})"),
+        };
+        Pred {
+            full: format!("(NOT {})", self.full),
+            sup: neg(self.sub),
+            sub: neg(self.sup),
+        }
     }
 }
 
@@ -648,7 +724,22 @@ fn leaf(s: String) -> String {
 }
 
 /// One `field|modifiers: value(s)` item.
-fn item(key: &str, value: &Y) -> std::result::Result<String, String> {
+fn item(key: &str, value: &Y) -> std::result::Result<Pred, String> {
+    let cheap = is_cheap(key.split('|').next().unwrap_or(""))
+        && !(key.contains("|fieldref") && value.as_str().is_some_and(|f| !is_cheap(f)));
+    item_sql(key, value).map(|full| Pred::leaf(full, cheap))
+}
+
+/// Whether a field is read from the typed columns (not from a payload's JSON text).
+fn is_cheap(field: &str) -> bool {
+    let steps: Vec<Step> = field.split('.').map(|s| Step::Key(s.to_string())).collect();
+    !matches!(
+        resolve(&steps),
+        Target::Json { .. } | Target::Typed(_, Kind::Json)
+    )
+}
+
+fn item_sql(key: &str, value: &Y) -> std::result::Result<String, String> {
     let names: Vec<&str> = key.split('|').collect();
     let field = names[0];
     if field.is_empty() {
@@ -684,6 +775,9 @@ fn item(key: &str, value: &Y) -> std::result::Result<String, String> {
             format!("NOT {}", leaf(present))
         });
     }
+    if let Some(sql) = literal_list(&acc, &m, &values) {
+        return Ok(if m.neq { format!("NOT {sql}") } else { sql });
+    }
     let mut preds = Vec::new();
     for v in values {
         preds.push(value_predicate(field, &acc, &m, v)?);
@@ -698,6 +792,63 @@ fn item(key: &str, value: &Y) -> std::result::Result<String, String> {
     } else {
         joined
     })
+}
+
+/// The common case, `eventName: [A, B, C]`: plain ASCII strings on a column of its own, as one
+/// `IN` list. The casing range of each value is a guard the scan prunes with, and the
+/// lower-casing only runs on the rows inside it (a CASE evaluates its THEN on those rows only),
+/// which keeps a folder of rules about as cheap as plain comparisons.
+fn literal_list(acc: &Access, m: &Mods, values: &[Option<String>]) -> Option<String> {
+    let Access::One {
+        sql,
+        prune: Some(col),
+    } = acc
+    else {
+        return None;
+    };
+    let simple = m.re.is_none()
+        && !m.contains
+        && !m.startswith
+        && !m.endswith
+        && !m.all
+        && !m.cidr
+        && !m.fieldref
+        && m.cmp.is_none()
+        && m.transforms.is_empty();
+    if !simple {
+        return None;
+    }
+    let mut lits = Vec::new();
+    for v in values {
+        let lit = plain(&parts(v.as_deref()?))?;
+        if !lit.is_ascii() {
+            return None;
+        }
+        lits.push(lit);
+    }
+    if m.cased {
+        let list: Vec<String> = lits.iter().map(|l| quote(l)).collect();
+        return Some(format!(
+            "(({col} IS NULL OR {col} IN ({list})) AND coalesce({sql} IN ({list}), false))",
+            list = list.join(", ")
+        ));
+    }
+    let ranges: Vec<String> = lits
+        .iter()
+        .map(|l| {
+            format!(
+                "({col} >= {} AND {col} <= {})",
+                quote(&l.to_uppercase()),
+                quote(&l.to_lowercase())
+            )
+        })
+        .collect();
+    let guard = format!("({col} IS NULL OR {})", ranges.join(" OR "));
+    let lowered: Vec<String> = lits.iter().map(|l| quote(&l.to_lowercase())).collect();
+    Some(format!(
+        "({guard} AND coalesce(CASE WHEN {guard} THEN lower({sql}) IN ({}) ELSE false END, false))",
+        lowered.join(", ")
+    ))
 }
 
 /// One value's predicate, never NULL (a missing field is false, not unknown).
@@ -853,11 +1004,11 @@ fn string_match(sql: &str, prune: Option<&str>, many: bool, p: &[Part], cased: b
 struct Condition<'a> {
     tokens: Vec<String>,
     i: usize,
-    idents: &'a [(String, String)],
+    idents: &'a [(String, Pred)],
 }
 
 impl<'a> Condition<'a> {
-    fn new(text: &str, idents: &'a [(String, String)]) -> Self {
+    fn new(text: &str, idents: &'a [(String, Pred)]) -> Self {
         let mut tokens = Vec::new();
         let mut cur = String::new();
         for c in text.chars() {
@@ -890,7 +1041,7 @@ impl<'a> Condition<'a> {
         self.tokens.get(self.i).map(String::as_str)
     }
 
-    fn parse(mut self) -> std::result::Result<String, String> {
+    fn parse(mut self) -> std::result::Result<Pred, String> {
         if self.tokens.iter().any(|t| t.contains('|')) {
             return Err("aggregation pipes (Sigma 1 `| count()`, `| near`) are not supported; use a correlation rule".into());
         }
@@ -901,41 +1052,33 @@ impl<'a> Condition<'a> {
         }
     }
 
-    fn or(&mut self) -> std::result::Result<String, String> {
+    fn or(&mut self) -> std::result::Result<Pred, String> {
         let mut parts = vec![self.and()?];
         while self.peek() == Some("or") {
             self.i += 1;
             parts.push(self.and()?);
         }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            format!("({})", parts.join(" OR "))
-        })
+        Ok(Pred::join(parts, "OR"))
     }
 
-    fn and(&mut self) -> std::result::Result<String, String> {
+    fn and(&mut self) -> std::result::Result<Pred, String> {
         let mut parts = vec![self.not()?];
         while self.peek() == Some("and") {
             self.i += 1;
             parts.push(self.not()?);
         }
-        Ok(if parts.len() == 1 {
-            parts.remove(0)
-        } else {
-            format!("({})", parts.join(" AND "))
-        })
+        Ok(Pred::join(parts, "AND"))
     }
 
-    fn not(&mut self) -> std::result::Result<String, String> {
+    fn not(&mut self) -> std::result::Result<Pred, String> {
         if self.peek() == Some("not") {
             self.i += 1;
-            return Ok(format!("(NOT {})", self.not()?));
+            return Ok(self.not()?.not());
         }
         self.atom()
     }
 
-    fn atom(&mut self) -> std::result::Result<String, String> {
+    fn atom(&mut self) -> std::result::Result<Pred, String> {
         let Some(t) = self.peek().map(str::to_string) else {
             return Err("ends where a search identifier was expected".into());
         };
@@ -955,7 +1098,7 @@ impl<'a> Condition<'a> {
                     return Err(format!("`{t} of` without what"));
                 };
                 self.i += 1;
-                let chosen: Vec<&String> = self
+                let chosen: Vec<Pred> = self
                     .idents
                     .iter()
                     .filter(|(name, _)| {
@@ -966,27 +1109,19 @@ impl<'a> Condition<'a> {
                                 && (target.starts_with('_') || !name.starts_with('_'))
                         }
                     })
-                    .map(|(_, sql)| sql)
+                    .map(|(_, p)| p.clone())
                     .collect();
                 if chosen.is_empty() {
                     return Err(format!("`{t} of {target}` names no search identifier"));
                 }
-                let op = if t == "all" { " AND " } else { " OR " };
-                Ok(format!(
-                    "({})",
-                    chosen
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(op)
-                ))
+                Ok(Pred::join(chosen, if t == "all" { "AND" } else { "OR" }))
             }
             ")" | "and" | "or" | "of" => Err(format!("unexpected {t:?}")),
             name => self
                 .idents
                 .iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, sql)| sql.clone())
+                .map(|(_, p)| p.clone())
                 .ok_or_else(|| format!("names {name:?}, which the detection does not define")),
         }
     }
@@ -1044,11 +1179,19 @@ pub async fn run(
             .map(|(i, r)| format!("{} AS r{i}", r.predicate))
             .collect();
         let any: Vec<&str> = chunk.iter().map(|r| r.predicate.as_str()).collect();
+        // Rows no rule could match are dropped on the cheap columns, before the payloads are
+        // decoded (the scan applies the conjuncts in turn).
+        let pre = if chunk.iter().any(|r| r.prefilter == "true") {
+            String::new()
+        } else {
+            let p: Vec<&str> = chunk.iter().map(|r| r.prefilter.as_str()).collect();
+            format!(" AND ({})", p.join(" OR "))
+        };
         let sql = format!(
             "SELECT to_char(eventtime, '%Y-%m-%dT%H:%M:%SZ') AS eventtime, eventid, eventname, eventsource, \
                user_display_name(useridentity) AS principal, sourceipaddress, account, region, {} \
              FROM cloudtrail WHERE eventtime >= to_timestamp_micros({from}) \
-               AND eventtime < to_timestamp_micros({until}) AND ({})",
+               AND eventtime < to_timestamp_micros({until}){pre} AND ({})",
             flags.join(", "),
             any.join(" OR ")
         );
@@ -1170,6 +1313,33 @@ mod tests {
             r.predicate
         );
         assert!(r.predicate.contains("lower((CASE WHEN"), "{}", r.predicate);
+    }
+
+    #[test]
+    fn the_prefilter_keeps_only_cheap_conditions_and_stays_necessary() {
+        let r = rule(&format!(
+            "{HEAD}detection:\n  sel: {{eventName: RunTask, requestParameters.cluster: prod}}\n  \
+             filter: {{requestParameters.x: y}}\n  other: {{eventSource: ecs.amazonaws.com}}\n  \
+             condition: sel and not filter and not other\n"
+        ))
+        .unwrap();
+        assert!(r.prefilter.contains("eventname"), "{}", r.prefilter);
+        assert!(
+            !r.prefilter.contains("requestparameters"),
+            "{}",
+            r.prefilter
+        );
+        // `not other` is cheap: it stays, negated.
+        assert!(
+            r.prefilter.contains("(NOT ((eventsource IS NULL"),
+            "{}",
+            r.prefilter
+        );
+        let r = rule(&format!(
+            "{HEAD}detection:\n  sel: {{requestParameters.x: y}}\n  condition: sel\n"
+        ))
+        .unwrap();
+        assert_eq!(r.prefilter, "true");
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Detection {
 
 pub struct WatchConfig {
     pub detections: Vec<Detection>,
+    /// Sigma rules run as detections too (one scan for all of them).
+    pub sigma: Vec<crate::sigma::SigmaRule>,
     pub sinks: Vec<Sink>,
     /// Days before the period that "first seen" detections compare with.
     pub lookback_days: i64,
@@ -231,6 +233,17 @@ impl Watch {
                     ))?;
                     report.findings.extend(found);
                 }
+                if !self.cfg.sigma.is_empty() {
+                    let out = rt.block_on(crate::sigma::run(
+                        &engine,
+                        &self.cfg.sigma,
+                        lo - self.cfg.window_margin,
+                        hi + 1,
+                    ))?;
+                    report
+                        .findings
+                        .extend(sigma_findings(&out.batches, &new_ids)?);
+                }
                 // Rows with the same events are one finding (a burst seen by source IP and by
                 // user name): sent once.
                 let mut keys = HashSet::new();
@@ -366,6 +379,41 @@ async fn detect(
         });
     }
     Ok(findings)
+}
+
+/// Sigma matches about new events as findings: one per rule and event.
+fn sigma_findings(batches: &[RecordBatch], new_ids: &HashSet<String>) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for row in json_rows(batches)? {
+        let text = |c: &str| row.get(c).and_then(Value::as_str).unwrap_or("").to_string();
+        let id = text("eventid");
+        if !new_ids.contains(&id) {
+            continue;
+        }
+        let rule_id = text("rule_id");
+        let detection = format!(
+            "sigma:{}",
+            if rule_id.is_empty() {
+                text("file")
+            } else {
+                rule_id
+            }
+        );
+        out.push(Finding {
+            key: Finding::key_for(&detection, std::slice::from_ref(&id)),
+            detection,
+            title: text("rule"),
+            severity: text("level"),
+            category: "sigma".into(),
+            references: text("tags")
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
+            eventids: vec![id],
+            row,
+        });
+    }
+    Ok(out)
 }
 
 /// Result rows as JSON objects.

@@ -77,12 +77,16 @@ pub struct WatchArgs {
     /// finding as JSON) or `-` (NDJSON on standard output).
     #[arg(long, value_name = "URL", required = true)]
     pub notify: Vec<String>,
-    /// Every saved query of this category (repeatable) [default: threats].
+    /// Every saved query of this category (repeatable) [default: threats, unless --query or
+    /// --sigma is given].
     #[arg(long, value_name = "NAME")]
     pub category: Vec<String>,
     /// A saved query (repeatable).
     #[arg(long = "query", value_name = "NAME")]
     pub query: Vec<String>,
+    /// Sigma rules (files or folders, repeatable) run as detections too.
+    #[arg(long, value_name = "PATH")]
+    pub sigma: Vec<PathBuf>,
     /// A parameter for the detections, NAME=VALUE (repeatable).
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
     pub params: Vec<String>,

@@ -32,7 +32,7 @@ fn duration(flag: &str, s: &str) -> Result<Duration> {
 pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
     let cat = catalog(&a.catalog)?;
     let mut queries: Vec<&SavedQuery> = Vec::new();
-    let categories = if a.category.is_empty() && a.query.is_empty() {
+    let categories = if a.category.is_empty() && a.query.is_empty() && a.sigma.is_empty() {
         vec!["threats".to_string()]
     } else {
         a.category.clone()
@@ -52,6 +52,22 @@ pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
     }
     queries.sort_by(|x, y| x.name.cmp(&y.name));
     queries.dedup_by(|x, y| x.name == y.name);
+    let sigma = if a.sigma.is_empty() {
+        Vec::new()
+    } else {
+        let set = trailhound_alert::sigma::load(&a.sigma)?;
+        for s in set
+            .skipped
+            .iter()
+            .filter(|s| !s.reason.starts_with("logsource"))
+        {
+            printer.warn(format_args!("{}: {}: {}", s.file, s.rule, s.reason));
+        }
+        if set.rules.is_empty() {
+            bail!("--sigma: no rule for AWS CloudTrail could run");
+        }
+        set.rules
+    };
     let given = params(&a.params)?;
     let shares = split_params(&queries, &given)?;
     let lookback_days =
@@ -116,6 +132,7 @@ pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
                 params,
             })
             .collect(),
+        sigma,
         sinks,
         lookback_days,
         window_margin: parse_duration(&a.window_lookback).context("--window-lookback")?,

@@ -1025,3 +1025,47 @@ fn a_burst_seen_by_ip_and_by_user_is_one_finding() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert_eq!(lines[0]["eventids"].as_array().unwrap().len(), 11);
 }
+
+#[test]
+fn watch_runs_sigma_rules_as_detections() {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, lake, rules) = (
+        dir.path().join("src"),
+        dir.path().join("lake"),
+        dir.path().join("rules"),
+    );
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("stop.yml"),
+        "title: Logging stopped\nid: 0d6c1a4e-2222-4333-8444-000000000002\nlevel: high\n\
+         logsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  sel: {eventName: stoplogging}\n  condition: sel\n",
+    )
+    .unwrap();
+    write_log(
+        &src,
+        "20240601T1005Z_a",
+        &[
+            quiet_call("q-1", "2024-06-01T10:00:00Z"),
+            stop_logging("stop-1", "2024-06-01T10:01:00Z"),
+        ],
+    );
+    let sigma = rules.display().to_string();
+    let out = watch_once(&src, &lake, &["-".into()], &["--sigma", &sigma]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Only the Sigma rule: no --category given, so the threats queries do not run.
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(
+        lines[0]["detection"],
+        "sigma:0d6c1a4e-2222-4333-8444-000000000002"
+    );
+    assert_eq!(lines[0]["title"], "Logging stopped");
+    assert_eq!(lines[0]["severity"], "high");
+    assert_eq!(lines[0]["eventids"], serde_json::json!(["stop-1"]));
+    let out = watch_once(&src, &lake, &["-".into()], &["--sigma", &sigma]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}

@@ -53,6 +53,12 @@ fn collect(v: &Value, path: &[&str], out: &mut Vec<String>) {
 
 /// The values at `path` (dotted) in `json`, joined; `None` when there are none.
 pub fn values(json: &str, path: &str) -> Option<String> {
+    // Most documents do not hold the path at all: its last key (which a whole dotted key holds
+    // too) must appear in the text, a far cheaper test than parsing it.
+    let last = path.rsplit('.').next().unwrap_or(path);
+    if !last.is_empty() && !last.contains(['"', '\\']) && !json.contains(last) {
+        return None;
+    }
     let v: Value = serde_json::from_str(json).ok()?;
     let steps: Vec<&str> = if path.is_empty() {
         Vec::new()
