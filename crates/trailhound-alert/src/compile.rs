@@ -40,6 +40,17 @@ pub(crate) fn find<'a>(fields: &'a [Field], key: &str) -> Option<&'a Field> {
     fields.iter().find(|f| f.key == key)
 }
 
+/// Whether `_extra` holds the top-level key `top` (a value its column could not hold). Most
+/// rows' `_extra` is NULL or holds other keys (real trails put `"responseElements":null` there on
+/// most reads): a substring test rules those out, batch by batch, before any JSON is parsed.
+pub(crate) fn extra_has(top: &str) -> String {
+    format!(
+        "(_extra IS NOT NULL AND strpos(_extra, {}) > 0 AND json_contains(_extra, {}))",
+        quote(&format!("\"{top}\"")),
+        quote(top)
+    )
+}
+
 /// Resolves a selector against the typed schema (without the `_extra` fallback).
 pub(crate) fn resolve(steps: &[Step]) -> Target {
     let Some(Step::Key(top)) = steps.first() else {
@@ -211,10 +222,7 @@ fn condition(c: &Condition) -> String {
     }
     let raw = json_test("_extra", &c.selector, &c.test)
         .map_or("false".to_string(), |s| format!("coalesce({s}, false)"));
-    let both = format!(
-        "(CASE WHEN _extra IS NOT NULL AND json_contains(_extra, {}) THEN {raw} ELSE {typed} END)",
-        quote(top)
-    );
+    let both = format!("(CASE WHEN {} THEN {raw} ELSE {typed} END)", extra_has(top));
     // The CASE hides the column from the scan's pruning: an exact string on a top-level column
     // also gets a guard the scan can prune row groups and pages with (NULL: the value, if any,
     // is in `_extra`).
@@ -247,8 +255,8 @@ pub fn number_sql(steps: &[Step]) -> String {
     };
     match steps.first() {
         Some(Step::Key(top)) if find(RECORD, top).is_some() => format!(
-            "(CASE WHEN _extra IS NOT NULL AND json_contains(_extra, {}) THEN {} ELSE {typed} END)",
-            quote(top),
+            "(CASE WHEN {} THEN {} ELSE {typed} END)",
+            extra_has(top),
             json_number(&json_args("_extra", steps))
         ),
         _ => typed,

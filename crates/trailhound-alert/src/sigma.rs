@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use trailhound_model::schema::{Kind, RECORD};
 use yaml_serde::{Mapping, Value as Y};
 
-use crate::compile::{find, quote, resolve, Target};
+use crate::compile::{extra_has, find, quote, resolve, Target};
 use crate::pattern::Step;
 use crate::{Error, Result};
 
@@ -488,7 +488,17 @@ enum Access {
 
 fn access(field: &str) -> Access {
     let steps: Vec<Step> = field.split('.').map(|s| Step::Key(s.to_string())).collect();
-    let typed = match resolve(&steps) {
+    let target = resolve(&steps);
+    // Where the typed value is: when it is not NULL, it is the value (a value the column could
+    // not hold leaves it NULL and goes to `_extra`). Times are the exception: a non-canonical
+    // spelling is kept in `_extra` beside the parsed time.
+    let holder = match &target {
+        Target::Typed(_, Kind::Time) => None,
+        Target::Typed(sql, _) => Some(sql.clone()),
+        Target::Json { column, .. } => Some(column.clone()),
+        Target::Nothing => None,
+    };
+    let typed = match target {
         Target::Typed(sql, Kind::Str) => Access::One {
             prune: Some(sql.clone()),
             sql,
@@ -520,10 +530,12 @@ fn access(field: &str) -> Access {
         return typed;
     }
     let raw = format!("json_values(_extra, {})", quote(field));
-    let guard = format!(
-        "_extra IS NOT NULL AND json_contains(_extra, {})",
-        quote(top)
-    );
+    // The JSON is only looked at for rows whose typed value is NULL: a CASE evaluates its
+    // condition's second half, and its THEN, on few rows.
+    let guard = match &holder {
+        Some(h) => format!("({h} IS NULL AND {})", extra_has(top)),
+        None => extra_has(top),
+    };
     match typed {
         Access::One { sql, prune } => Access::One {
             sql: format!("(CASE WHEN {guard} THEN {raw} ELSE {sql} END)"),
@@ -1146,6 +1158,37 @@ fn glob(pattern: &str, name: &str) -> bool {
 /// Rules per scan: one query evaluates them all, a column per rule.
 const RULES_PER_SCAN: usize = 128;
 
+/// The queries [`run`] sends: one per [`RULES_PER_SCAN`] rules, a flag column per rule.
+pub fn scan_sql(rules: &[SigmaRule], from: i64, until: i64) -> Vec<String> {
+    rules
+        .chunks(RULES_PER_SCAN)
+        .map(|chunk| {
+        let flags: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("{} AS r{i}", r.predicate))
+            .collect();
+        let any: Vec<&str> = chunk.iter().map(|r| r.predicate.as_str()).collect();
+        // Rows no rule could match are dropped on the cheap columns, before the payloads are
+        // decoded (the scan applies the conjuncts in turn).
+        let pre = if chunk.iter().any(|r| r.prefilter == "true") {
+            String::new()
+        } else {
+            let p: Vec<&str> = chunk.iter().map(|r| r.prefilter.as_str()).collect();
+            format!(" AND ({})", p.join(" OR "))
+        };
+            format!(
+            "SELECT to_char(eventtime, '%Y-%m-%dT%H:%M:%SZ') AS eventtime, eventid, eventname, eventsource, \
+               user_display_name(useridentity) AS principal, sourceipaddress, account, region, {} \
+             FROM cloudtrail WHERE eventtime >= to_timestamp_micros({from}) \
+               AND eventtime < to_timestamp_micros({until}){pre} AND ({})",
+            flags.join(", "),
+            any.join(" OR ")
+        )
+        })
+        .collect()
+}
+
 /// Runs `rules` over `[from, until)` in as few scans as [`RULES_PER_SCAN`] allows; one row per
 /// rule and matching event, in time order: rule, level, eventtime, eventid, eventname,
 /// eventsource, principal, sourceipaddress, account, region, tags, rule id, file.
@@ -1172,29 +1215,11 @@ pub async fn run(
         "region",
     ];
     let mut rows: Vec<(String, usize, Vec<Option<String>>)> = Vec::new();
-    for (chunk_no, chunk) in rules.chunks(RULES_PER_SCAN).enumerate() {
-        let flags: Vec<String> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, r)| format!("{} AS r{i}", r.predicate))
-            .collect();
-        let any: Vec<&str> = chunk.iter().map(|r| r.predicate.as_str()).collect();
-        // Rows no rule could match are dropped on the cheap columns, before the payloads are
-        // decoded (the scan applies the conjuncts in turn).
-        let pre = if chunk.iter().any(|r| r.prefilter == "true") {
-            String::new()
-        } else {
-            let p: Vec<&str> = chunk.iter().map(|r| r.prefilter.as_str()).collect();
-            format!(" AND ({})", p.join(" OR "))
-        };
-        let sql = format!(
-            "SELECT to_char(eventtime, '%Y-%m-%dT%H:%M:%SZ') AS eventtime, eventid, eventname, eventsource, \
-               user_display_name(useridentity) AS principal, sourceipaddress, account, region, {} \
-             FROM cloudtrail WHERE eventtime >= to_timestamp_micros({from}) \
-               AND eventtime < to_timestamp_micros({until}){pre} AND ({})",
-            flags.join(", "),
-            any.join(" OR ")
-        );
+    for (chunk_no, (chunk, sql)) in rules
+        .chunks(RULES_PER_SCAN)
+        .zip(scan_sql(rules, from, until))
+        .enumerate()
+    {
         let out = engine.run(&sql).await.map_err(|source| Error::Query {
             what: format!(
                 "Sigma rules {}-{}",

@@ -283,6 +283,9 @@ pub struct RunArgs {
     /// logsources, and constructs not supported, are named on stderr; the rest run in one scan.
     #[arg(long, value_name = "PATH")]
     pub sigma: Vec<PathBuf>,
+    /// With --sigma: print the SQL the rules compile to instead of running it.
+    #[arg(long, requires = "sigma")]
+    pub explain: bool,
     #[command(flatten)]
     pub lake: LakeArg,
     /// A parameter, NAME=VALUE (repeatable), bound as a typed value.

@@ -191,6 +191,12 @@ fn run_sigma(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
         );
     }
     let (from, until, _) = bounds(&window(&a.window)?, &a.lookback)?;
+    if a.explain {
+        for sql in trailhound_alert::sigma::scan_sql(&set.rules, from, until) {
+            println!("{sql};");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let lake = lake(None, a.lake.clone())?;
     let rt = runtime()?;
     let _guard = rt.enter();

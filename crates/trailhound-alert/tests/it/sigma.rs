@@ -83,7 +83,9 @@ fn lake() -> std::path::PathBuf {
             "RunInstances",
             "ec2.amazonaws.com",
             serde_json::json!({
-            "requestParameters": {"count": 7, "userData": script}, "userAgent": "aws-cli/2.15 -x /y"}),
+            "requestParameters": {"count": 7, "userData": script}, "userAgent": "aws-cli/2.15 -x /y",
+            // A number where CloudTrail writes strings: kept in `_extra`, still matched.
+            "errorCode": 403}),
         ),
     ];
     let dir = tempfile::tempdir().unwrap().keep();
@@ -115,7 +117,8 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("array element, whole value", "sel: {requestParameters.containerDefinitions.command: id}\n  condition: sel", &["s2"]),
     ("array element near miss", "sel: {requestParameters.containerDefinitions.command: cur}\n  condition: sel", &[]),
     ("object text contains", "sel: {requestParameters|contains: suspended}\n  condition: sel", &["s3"]),
-    ("null is absent", "sel: {errorCode: null}\n  condition: sel", &["s1", "s2", "s4", "s5"]),
+    ("null is absent", "sel: {errorCode: null}\n  condition: sel", &["s1", "s2", "s4"]),
+    ("a value kept in _extra", "sel: {errorCode: '403'}\n  condition: sel", &["s5"]),
     ("not on a present field", "sel: {eventSource: s3.amazonaws.com}\n  filter: {errorCode: AccessDenied}\n  condition: sel and not filter", &[]),
     ("not on a missing field", "sel: {eventSource: s3.amazonaws.com}\n  filter: {userAgent: Mozilla*}\n  condition: sel and not filter", &["s3"]),
     ("fieldref", "sel: {userIdentity.arn|fieldref|endswith: requestParameters.userName}\n  condition: sel", &["s4"]),
