@@ -37,9 +37,8 @@ pub struct SigmaRule {
     pub description: String,
     /// The rule's detection as one SQL predicate over `cloudtrail`.
     pub predicate: String,
-    /// A necessary condition on the typed columns only (`true` when there is none): what a
-    /// scan tests before it decodes the payload columns.
-    pub prefilter: String,
+    /// The event names (lower case) a match must have, when the rule names them.
+    pub event_names: Option<Vec<String>>,
 }
 
 /// A rule (or document) that does not run, and why.
@@ -302,7 +301,7 @@ pub fn translate(m: &Mapping, file: &str) -> std::result::Result<SigmaRule, Stri
         tags,
         description: text_of(m.get("description")).unwrap_or_default(),
         predicate: pred.full,
-        prefilter: pred.sup,
+        event_names: pred.names.map(|n| n.into_iter().collect()),
     })
 }
 
@@ -333,57 +332,36 @@ fn search(v: &Y) -> std::result::Result<Pred, String> {
     }
 }
 
-/// A predicate, with a necessary condition (`sup`, true for every match) and a sufficient one
-/// (`sub`) on the cheap columns only. Payload conditions are unknown there: `true` in `sup`,
-/// `false` in `sub`; `not` swaps them. A scan evaluates `sup` first (on eventName, eventSource…)
-/// and decodes the large payload columns only for the rows it keeps.
+/// A predicate, and the event names a match must have when the rule names them (`eventName:
+/// X` or a list, in an AND or in every branch of an OR): a necessary condition that one hashed
+/// `IN` per batch tests for a whole folder of rules, before the rules run on the rows it keeps.
 #[derive(Debug, Clone)]
 struct Pred {
     full: String,
-    sup: String,
-    sub: String,
+    /// Lower-cased event names; `None`: any.
+    names: Option<std::collections::BTreeSet<String>>,
 }
 
 impl Pred {
-    fn leaf(full: String, cheap: bool) -> Pred {
-        if cheap {
-            Pred {
-                sup: full.clone(),
-                sub: full.clone(),
-                full,
-            }
-        } else {
-            Pred {
-                full,
-                sup: "true".into(),
-                sub: "false".into(),
-            }
-        }
-    }
-
     fn join(mut parts: Vec<Pred>, op: &str) -> Pred {
         if parts.len() == 1 {
             return parts.remove(0);
         }
-        let (unit, zero) = if op == "AND" {
-            ("true", "false")
-        } else {
-            ("false", "true")
-        };
-        let combine = |xs: Vec<&String>| {
-            if xs.iter().any(|x| *x == zero) {
-                return zero.to_string();
-            }
-            let kept: Vec<&str> = xs
+        let names = if op == "AND" {
+            // Any conjunct's names are necessary; the smallest set keeps fewest rows.
+            parts
                 .iter()
-                .map(|x| x.as_str())
-                .filter(|x| *x != unit)
-                .collect();
-            match kept.len() {
-                0 => unit.to_string(),
-                1 => kept[0].to_string(),
-                _ => format!("({})", kept.join(&format!(" {op} "))),
-            }
+                .filter_map(|p| p.names.clone())
+                .min_by_key(|n| n.len())
+        } else if parts.iter().all(|p| p.names.is_some()) {
+            Some(
+                parts
+                    .iter()
+                    .flat_map(|p| p.names.clone().unwrap_or_default())
+                    .collect(),
+            )
+        } else {
+            None
         };
         Pred {
             full: format!(
@@ -394,21 +372,14 @@ impl Pred {
                     .collect::<Vec<_>>()
                     .join(&format!(" {op} "))
             ),
-            sup: combine(parts.iter().map(|p| &p.sup).collect()),
-            sub: combine(parts.iter().map(|p| &p.sub).collect()),
+            names,
         }
     }
 
     fn not(self) -> Pred {
-        let neg = |x: String| match x.as_str() {
-            "true" => "false".to_string(),
-            "false" => "true".to_string(),
-            _ => format!("(NOT {x})"),
-        };
         Pred {
             full: format!("(NOT {})", self.full),
-            sup: neg(self.sub),
-            sub: neg(self.sup),
+            names: None,
         }
     }
 }
@@ -737,18 +708,22 @@ fn leaf(s: String) -> String {
 
 /// One `field|modifiers: value(s)` item.
 fn item(key: &str, value: &Y) -> std::result::Result<Pred, String> {
-    let cheap = is_cheap(key.split('|').next().unwrap_or(""))
-        && !(key.contains("|fieldref") && value.as_str().is_some_and(|f| !is_cheap(f)));
-    item_sql(key, value).map(|full| Pred::leaf(full, cheap))
-}
-
-/// Whether a field is read from the typed columns (not from a payload's JSON text).
-fn is_cheap(field: &str) -> bool {
-    let steps: Vec<Step> = field.split('.').map(|s| Step::Key(s.to_string())).collect();
-    !matches!(
-        resolve(&steps),
-        Target::Json { .. } | Target::Typed(_, Kind::Json)
-    )
+    let full = item_sql(key, value)?;
+    // `eventName: X` or a list of plain names: the names a match must have.
+    let names = (key == "eventName" || key == "eventName|cased")
+        .then(|| {
+            let values: Vec<&Y> = match value {
+                Y::Sequence(l) => l.iter().collect(),
+                v => vec![v],
+            };
+            values
+                .into_iter()
+                .map(|v| plain(&parts(v.as_str()?)).map(|l| l.to_lowercase()))
+                .collect::<Option<std::collections::BTreeSet<String>>>()
+        })
+        .flatten()
+        .filter(|n| !n.is_empty());
+    Ok(Pred { full, names })
 }
 
 fn item_sql(key: &str, value: &Y) -> std::result::Result<String, String> {
@@ -1158,35 +1133,54 @@ fn glob(pattern: &str, name: &str) -> bool {
 /// Rules per scan: one query evaluates them all, a column per rule.
 const RULES_PER_SCAN: usize = 128;
 
-/// The queries [`run`] sends: one per [`RULES_PER_SCAN`] rules, a flag column per rule.
-pub fn scan_sql(rules: &[SigmaRule], from: i64, until: i64) -> Vec<String> {
-    rules
-        .chunks(RULES_PER_SCAN)
-        .map(|chunk| {
-        let flags: Vec<String> = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, r)| format!("{} AS r{i}", r.predicate))
-            .collect();
-        let any: Vec<&str> = chunk.iter().map(|r| r.predicate.as_str()).collect();
-        // Rows no rule could match are dropped on the cheap columns, before the payloads are
-        // decoded (the scan applies the conjuncts in turn).
-        let pre = if chunk.iter().any(|r| r.prefilter == "true") {
-            String::new()
-        } else {
-            let p: Vec<&str> = chunk.iter().map(|r| r.prefilter.as_str()).collect();
-            format!(" AND ({})", p.join(" OR "))
-        };
-            format!(
-            "SELECT to_char(eventtime, '%Y-%m-%dT%H:%M:%SZ') AS eventtime, eventid, eventname, eventsource, \
-               user_display_name(useridentity) AS principal, sourceipaddress, account, region, {} \
-             FROM cloudtrail WHERE eventtime >= to_timestamp_micros({from}) \
-               AND eventtime < to_timestamp_micros({until}){pre} AND ({})",
-            flags.join(", "),
-            any.join(" OR ")
-        )
-        })
-        .collect()
+/// The scans [`run`] makes, each with the indexes of its rules: the rules that name their
+/// event names in scans of at most [`RULES_PER_SCAN`] that first keep only those names (one
+/// hashed lookup per row, before any payload is decoded), the others in scans of their own.
+pub fn scans(rules: &[SigmaRule], from: i64, until: i64) -> Vec<(Vec<usize>, String)> {
+    let (named, other): (Vec<usize>, Vec<usize>) =
+        (0..rules.len()).partition(|&i| rules[i].event_names.is_some());
+    let mut out = Vec::new();
+    for (group, filtered) in [(named, true), (other, false)] {
+        for chunk in group.chunks(RULES_PER_SCAN) {
+            let pre = if filtered {
+                let names: std::collections::BTreeSet<&str> = chunk
+                    .iter()
+                    .flat_map(|&i| rules[i].event_names.iter().flatten().map(String::as_str))
+                    .collect();
+                let list: Vec<String> = names.iter().map(|n| quote(n)).collect();
+                // NULL: a name the column could not hold is in `_extra` (the rules read it).
+                format!(
+                    " AND (eventname IS NULL OR lower(eventname) IN ({}))",
+                    list.join(", ")
+                )
+            } else {
+                String::new()
+            };
+            let flags: Vec<String> = chunk
+                .iter()
+                .enumerate()
+                .map(|(k, &i)| format!("{} AS r{k}", rules[i].predicate))
+                .collect();
+            // With the names' filter the rules are evaluated on its rows only, as columns (not
+            // also as a filter the scan would try to prune with: a large OR prunes nothing and
+            // costs its evaluation per row group); without it they filter the scan.
+            let any = if filtered {
+                String::new()
+            } else {
+                let p: Vec<&str> = chunk.iter().map(|&i| rules[i].predicate.as_str()).collect();
+                format!(" AND ({})", p.join(" OR "))
+            };
+            let sql = format!(
+                "SELECT to_char(eventtime, '%Y-%m-%dT%H:%M:%SZ') AS eventtime, eventid, eventname, eventsource, \
+                   user_display_name(useridentity) AS principal, sourceipaddress, account, region, {} \
+                 FROM cloudtrail WHERE eventtime >= to_timestamp_micros({from}) \
+                   AND eventtime < to_timestamp_micros({until}){pre}{any}",
+                flags.join(", "),
+            );
+            out.push((chunk.to_vec(), sql));
+        }
+    }
+    out
 }
 
 /// Runs `rules` over `[from, until)` in as few scans as [`RULES_PER_SCAN`] allows; one row per
@@ -1215,16 +1209,12 @@ pub async fn run(
         "region",
     ];
     let mut rows: Vec<(String, usize, Vec<Option<String>>)> = Vec::new();
-    for (chunk_no, (chunk, sql)) in rules
-        .chunks(RULES_PER_SCAN)
-        .zip(scan_sql(rules, from, until))
-        .enumerate()
-    {
+    for (chunk, sql) in scans(rules, from, until) {
         let out = engine.run(&sql).await.map_err(|source| Error::Query {
             what: format!(
-                "Sigma rules {}-{}",
-                chunk_no * RULES_PER_SCAN + 1,
-                chunk_no * RULES_PER_SCAN + chunk.len()
+                "the scan of {} Sigma rules (from {})",
+                chunk.len(),
+                rules[chunk[0]].file
             ),
             source,
         })?;
@@ -1234,7 +1224,13 @@ pub async fn run(
                     .map(|c| datafusion::arrow::compute::cast(b.column(c), &DataType::Utf8))
                     .collect::<std::result::Result<_, _>>()
                     .map_err(|e| Error::Invalid(e.to_string()))?;
+                let flags: Vec<&BooleanArray> = (0..chunk.len())
+                    .map(|k| b.column(EVENT_COLUMNS.len() + k).as_boolean())
+                    .collect();
                 for row in 0..b.num_rows() {
+                    if !flags.iter().any(|f| f.is_valid(row) && f.value(row)) {
+                        continue;
+                    }
                     let event: Vec<Option<String>> = text
                         .iter()
                         .map(|a| {
@@ -1242,11 +1238,11 @@ pub async fn run(
                             a.is_valid(row).then(|| a.value(row).to_string())
                         })
                         .collect();
-                    for (i, _) in chunk.iter().enumerate() {
-                        let flag: &BooleanArray = b.column(EVENT_COLUMNS.len() + i).as_boolean();
+                    for (k, &rule) in chunk.iter().enumerate() {
+                        let flag = flags[k];
                         if flag.is_valid(row) && flag.value(row) {
                             let time = event[0].clone().unwrap_or_default();
-                            rows.push((time, chunk_no * RULES_PER_SCAN + i, event.clone()));
+                            rows.push((time, rule, event.clone()));
                         }
                     }
                 }
@@ -1341,30 +1337,27 @@ mod tests {
     }
 
     #[test]
-    fn the_prefilter_keeps_only_cheap_conditions_and_stays_necessary() {
-        let r = rule(&format!(
-            "{HEAD}detection:\n  sel: {{eventName: RunTask, requestParameters.cluster: prod}}\n  \
-             filter: {{requestParameters.x: y}}\n  other: {{eventSource: ecs.amazonaws.com}}\n  \
-             condition: sel and not filter and not other\n"
-        ))
-        .unwrap();
-        assert!(r.prefilter.contains("eventname"), "{}", r.prefilter);
-        assert!(
-            !r.prefilter.contains("requestparameters"),
-            "{}",
-            r.prefilter
+    fn event_names_are_collected_where_they_are_necessary() {
+        let names = |det: &str| {
+            rule(&format!("{HEAD}detection:\n{det}"))
+                .unwrap()
+                .event_names
+        };
+        assert_eq!(
+            names("  sel: {eventName: [RunTask, StartTask], requestParameters.x: y}\n  filter: {eventName: Other}\n  condition: sel and not filter\n"),
+            Some(vec!["runtask".to_string(), "starttask".to_string()])
         );
-        // `not other` is cheap: it stays, negated.
-        assert!(
-            r.prefilter.contains("(NOT ((eventsource IS NULL"),
-            "{}",
-            r.prefilter
+        assert_eq!(
+            names("  a: {eventName: A}\n  b: {eventName: B}\n  condition: 1 of them\n"),
+            Some(vec!["a".to_string(), "b".to_string()])
         );
-        let r = rule(&format!(
-            "{HEAD}detection:\n  sel: {{requestParameters.x: y}}\n  condition: sel\n"
-        ))
-        .unwrap();
-        assert_eq!(r.prefilter, "true");
+        // An OR branch without names, a wildcard, or a negation: any name.
+        assert_eq!(
+            names("  a: {eventName: A}\n  b: {userAgent: x}\n  condition: a or b\n"),
+            None
+        );
+        assert_eq!(names("  a: {eventName: Get*}\n  condition: a\n"), None);
+        assert_eq!(names("  a: {eventName: A}\n  condition: not a\n"), None);
     }
 
     #[test]

@@ -192,8 +192,8 @@ fn run_sigma(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
     }
     let (from, until, _) = bounds(&window(&a.window)?, &a.lookback)?;
     if a.explain {
-        for sql in trailhound_alert::sigma::scan_sql(&set.rules, from, until) {
-            println!("{sql};");
+        for (rules, sql) in trailhound_alert::sigma::scans(&set.rules, from, until) {
+            println!("-- {} rules\n{sql};", rules.len());
         }
         return Ok(ExitCode::SUCCESS);
     }
