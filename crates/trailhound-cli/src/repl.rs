@@ -42,6 +42,8 @@ Meta commands:
   \\queries       list the saved queries
   \\run NAME [since=7d|from=T] [until=T] [PARAM=VALUE …]
                  run a saved query (the last 7 days unless told)
+  \\sigma PATH [since=7d|from=T] [until=T]
+                 run Sigma rules (a file or folder) over the lake
   \\?             this help
   \\q             quit (or Ctrl-D)
 End statements with ; (they may span lines). Ctrl-C cancels a running query.
@@ -54,6 +56,7 @@ const META_COMMANDS: &[&str] = &[
     "\\x",
     "\\queries",
     "\\run",
+    "\\sigma",
     "\\?",
     "\\q",
 ];
@@ -509,6 +512,13 @@ fn meta_command(
                 eprintln!("error: {e:#}");
             }
         }
+        ("sigma", None) => eprintln!("error: \\sigma PATH [since=7d] (a rule file or a folder)"),
+        ("sigma", Some(path)) => {
+            let rest: Vec<&str> = parts.collect();
+            if let Err(e) = run_sigma(path, &rest, engine, rt, s) {
+                eprintln!("error: {e:#}");
+            }
+        }
         _ => eprintln!("error: unknown command \\{cmd}; \\? lists them"),
     }
     true
@@ -551,6 +561,52 @@ fn run_saved(
     match outcome {
         None => eprintln!("query cancelled"),
         Some(r) => sink.print(&r?)?,
+    }
+    if s.timing {
+        println!("Time: {:.3} s", start.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+/// `\sigma PATH [since=…] [from=…] [until=…]`: Sigma rules, as `run --sigma` runs them.
+fn run_sigma(
+    path: &str,
+    args: &[&str],
+    engine: &Engine,
+    rt: &tokio::runtime::Runtime,
+    s: &mut Session,
+) -> Result<()> {
+    let mut window = crate::args::WindowArgs::default();
+    for a in args {
+        match a.split_once('=') {
+            Some(("since", v)) => window.since = Some(v.to_string()),
+            Some(("from", v)) => window.from = Some(v.to_string()),
+            Some(("until", v)) => window.until = Some(v.to_string()),
+            _ => anyhow::bail!("{a:?}: expected since=, from= or until="),
+        }
+    }
+    let set = trailhound_alert::sigma::load(&[std::path::PathBuf::from(path)])?;
+    for k in set
+        .skipped
+        .iter()
+        .filter(|k| !k.reason.starts_with("logsource"))
+    {
+        eprintln!("warning: {}: {}: {}", k.file, k.rule, k.reason);
+    }
+    if set.rules.is_empty() {
+        anyhow::bail!("no Sigma rule for AWS CloudTrail in {path}");
+    }
+    let (from, until, _) = crate::context::bounds(&crate::context::window(&window)?, "30d")?;
+    let start = Instant::now();
+    let outcome = rt.block_on(async {
+        tokio::select! {
+            r = trailhound_alert::sigma::run(engine, &set.rules, from, until) => Some(r),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    match outcome {
+        None => eprintln!("query cancelled"),
+        Some(r) => s.sink.print(&r?)?,
     }
     if s.timing {
         println!("Time: {:.3} s", start.elapsed().as_secs_f64());

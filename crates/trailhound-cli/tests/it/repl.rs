@@ -147,3 +147,28 @@ fn help_timing_and_format() {
     enter(&mut p, "\\q");
     p.exp_eof().unwrap();
 }
+
+#[test]
+fn sigma_rules_from_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = dir.path().join("stop.yml");
+    std::fs::write(
+        &rule,
+        "title: Trail logging stopped\nlevel: high\nlogsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  sel: {eventName: stoplogging}\n  condition: sel\n",
+    )
+    .unwrap();
+    let mut p = shell(&dir.path().join("history"));
+    enter(&mut p, "\\format csv");
+    p.exp_string("Format is Csv.").unwrap();
+    enter(
+        &mut p,
+        &format!("\\sigma {} from=2024-07-01", rule.display()),
+    );
+    p.exp_string("Trail logging stopped,high,2024-08-02T10:00:00Z,lake-stop-logging")
+        .unwrap();
+    enter(&mut p, "\\sigma /nonexistent/rules");
+    p.exp_string("no such file or folder").unwrap();
+    enter(&mut p, "\\q");
+    p.exp_eof().unwrap();
+}
