@@ -845,15 +845,7 @@ fn value_predicate(
     m: &Mods,
     v: Option<String>,
 ) -> std::result::Result<String, String> {
-    let inner = value_inner(field, acc, m, v)?;
-    // A pruning range is already two-valued (see `string_match`); the rest is made so here.
-    Ok(
-        if inner.starts_with("((") && inner.contains(" IS NULL OR (") {
-            inner
-        } else {
-            leaf(inner)
-        },
-    )
+    value_inner(field, acc, m, v).map(leaf)
 }
 
 fn value_inner(
@@ -871,13 +863,13 @@ fn value_inner(
             Access::Nothing => "true".into(),
         });
     };
-    let (sql, prune, many) = match acc {
+    let (sql, many) = match acc {
         Access::Nothing => return Ok("false".into()),
         Access::Object { .. } => {
             return Err(format!("{field} is an object; match one of its fields"))
         }
-        Access::One { sql, prune } => (sql.as_str(), prune.as_deref(), false),
-        Access::Many { sql } => (sql.as_str(), None, true),
+        Access::One { sql, .. } => (sql.as_str(), false),
+        Access::Many { sql } => (sql.as_str(), true),
     };
     if let Some(op) = m.cmp {
         let n: f64 = v
@@ -950,7 +942,7 @@ fn value_inner(
         if (m.contains || m.startswith) && p.last() != Some(&Part::Any) {
             p.push(Part::Any);
         }
-        ors.push(string_match(sql, prune, many, &p, m.cased));
+        ors.push(string_match(sql, many, &p, m.cased));
     }
     Ok(if ors.len() == 1 {
         ors.remove(0)
@@ -960,28 +952,14 @@ fn value_inner(
 }
 
 /// A string (with wildcards) against one value or each of many.
-fn string_match(sql: &str, prune: Option<&str>, many: bool, p: &[Part], cased: bool) -> String {
+fn string_match(sql: &str, many: bool, p: &[Part], cased: bool) -> String {
     if many {
         return format!("regexp_like({sql}, {})", quote(&element_regex(p, cased)));
     }
     match plain(p) {
         Some(lit) if cased => format!("{sql} = {}", quote(&lit)),
-        Some(lit) => {
-            let eq = format!("lower({sql}) = {}", quote(&lit.to_lowercase()));
-            match prune {
-                // Any casing of an ASCII value lies between its upper and lower case forms:
-                // a range the scan prunes row groups and pages with. A value the column could
-                // not hold is in `_extra`, and the column NULL there: `IS NULL` keeps those rows
-                // (and prunes by null counts). `eq` is false wherever the guard is NULL, so the
-                // whole is never NULL and `not` keeps two-valued logic.
-                Some(col) if lit.is_ascii() => format!(
-                    "(({col} IS NULL OR ({col} >= {} AND {col} <= {})) AND coalesce({eq}, false))",
-                    quote(&lit.to_uppercase()),
-                    quote(&lit.to_lowercase())
-                ),
-                _ => eq,
-            }
-        }
+        // (Plain values on a column of their own take `literal_list`, with its pruning range.)
+        Some(lit) => format!("lower({sql}) = {}", quote(&lit.to_lowercase())),
         None if cased => format!("{sql} LIKE {} ESCAPE '\\'", quote(&like_pattern(p))),
         None => format!("{sql} ILIKE {} ESCAPE '\\'", quote(&like_pattern(p))),
     }

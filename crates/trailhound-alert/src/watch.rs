@@ -82,9 +82,6 @@ pub struct Watch {
 #[derive(Debug, Default)]
 pub struct CycleReport {
     pub convert: ConvertSummary,
-    /// Lake versions checked in this cycle (`from`, `to`], when any.
-    pub versions: Option<(u64, u64)>,
-    pub new_objects: usize,
     pub new_events: usize,
     pub findings: Vec<Finding>,
     /// Deliveries made in this cycle.
@@ -197,7 +194,6 @@ impl Watch {
             report.elapsed = started.elapsed();
             return Ok(report);
         };
-        report.versions = Some((cursor, latest));
         let mut sources = Vec::new();
         let (mut lo, mut hi) = (i64::MAX, i64::MIN);
         for c in commits.iter().filter(|c| c.operation == "convert") {
@@ -214,7 +210,6 @@ impl Watch {
                 }
             }
         }
-        report.new_objects = sources.len();
         if !sources.is_empty() && lo <= hi {
             let engine = Engine::new(&self.cfg.engine).map_err(|source| Error::Query {
                 what: "the lake".into(),

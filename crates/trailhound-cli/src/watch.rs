@@ -222,6 +222,11 @@ fn status(r: &CycleReport, dry_run: bool, printer: &Printer) {
     for (k, why) in &c.quarantined {
         printer.problem("quarantined", format_args!("{k}: {why}"));
     }
+    for k in &c.not_logs {
+        printer.warn(format_args!(
+            "{k}: notified, but not a CloudTrail log object of SRC (or gone): not converted"
+        ));
+    }
     for (k, why) in &c.failed {
         printer.problem(
             "not read",

@@ -148,6 +148,11 @@ pub fn read_log(lake: &Location) -> Result<Vec<Commit>> {
 
 /// The lake's current version (0 for a lake without commits), from the log's listing alone.
 pub fn latest_version(lake: &Location) -> Result<u64> {
+    Ok(log_versions(lake)?.into_iter().max().unwrap_or(0))
+}
+
+/// The version numbers the log holds, from its listing, in listing order.
+fn log_versions(lake: &Location) -> Result<Vec<u64>> {
     Ok(lake
         .list(LOG_DIR)?
         .iter()
@@ -159,22 +164,12 @@ pub fn latest_version(lake: &Location) -> Result<u64> {
                 .parse::<u64>()
                 .ok()
         })
-        .max()
-        .unwrap_or(0))
+        .collect())
 }
 
 /// The commits after version `after`, in order (what `watch` has not looked at yet).
 pub fn read_log_after(lake: &Location, after: u64) -> Result<Vec<Commit>> {
-    let mut versions = Vec::new();
-    for e in lake.list(LOG_DIR)? {
-        let name = e.rel.rsplit('/').next().unwrap_or("");
-        if let Some(v) = name
-            .strip_suffix(".json")
-            .and_then(|n| n.parse::<u64>().ok())
-        {
-            versions.push(v);
-        }
-    }
+    let mut versions = log_versions(lake)?;
     versions.sort_unstable();
     for (i, v) in versions.iter().enumerate() {
         if *v != i as u64 + 1 {

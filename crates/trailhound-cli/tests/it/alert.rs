@@ -925,6 +925,10 @@ fn watch_takes_new_objects_from_s3_notifications_on_sqs() {
     );
     assert!(stderr.contains("not a notification: message"), "{stderr}");
     assert!(
+        stderr.contains("README.txt: notified, but not a CloudTrail log object"),
+        "{stderr}"
+    );
+    assert!(
         stderr.contains("s3://elsewhere/x.json.gz is not below SRC"),
         "{stderr}"
     );
@@ -1068,4 +1072,63 @@ fn watch_runs_sigma_rules_as_detections() {
     assert_eq!(lines[0]["eventids"], serde_json::json!(["stop-1"]));
     let out = watch_once(&src, &lake, &["-".into()], &["--sigma", &sigma]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+/// A burst whose first half came in an earlier cycle is found when its second half arrives:
+/// detections look back before the new events (`--window-lookback`), and not with 0s.
+#[test]
+fn a_burst_across_two_cycles_is_found_with_the_look_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    let login = |i: usize| {
+        failed_login(
+            &format!("b-{i:02}"),
+            &format!("2024-06-01T10:0{}:{:02}Z", i / 6, (i % 6) * 5),
+            "203.0.113.88",
+        )
+    };
+    write_log(
+        &src,
+        "20240601T1005Z_a",
+        &(0..6).map(login).collect::<Vec<_>>(),
+    );
+    for (lake, lookback, want) in [("lake1", "1h", 1), ("lake2", "0s", 0)] {
+        let lake = dir.path().join(lake);
+        let q = [
+            "--query",
+            "failed-console-login-burst",
+            "--window-lookback",
+            lookback,
+        ];
+        // The first cycle takes the lake as it is; the burst is incomplete after the second.
+        let out = watch_once(
+            &src,
+            &lake,
+            &["-".into()],
+            &["--skip-backlog", q[0], q[1], q[2], q[3]],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let second = src.join("late");
+        write_log(
+            &second,
+            &format!("20240601T1010Z_{lookback}"),
+            &(6..12).map(login).collect::<Vec<_>>(),
+        );
+        let out = watch_once(&src, &lake, &["-".into()], &q);
+        let stdout = text(&out.stdout);
+        assert_eq!(
+            stdout.lines().count(),
+            want,
+            "--window-lookback {lookback}: {stdout}{}",
+            text(&out.stderr)
+        );
+        if want == 1 {
+            assert_eq!(out.status.code(), Some(2));
+            assert!(
+                stdout.contains("\"b-00\"") && stdout.contains("\"b-11\""),
+                "{stdout}"
+            );
+        }
+        std::fs::remove_dir_all(&second).unwrap();
+    }
 }
