@@ -2,6 +2,7 @@
 -- severity: high
 -- description: Changes to the organization: accounts, organizational units, policies, handshakes.
 -- references: CIS AWS Foundations 4.15 (v1.5-v5), 5.15 (v6); MITRE ATT&CK T1098
+-- attack: T1098
 SELECT eventid, eventtime, eventname, eventsource, user_display_name(useridentity) AS principal, sourceipaddress, errorcode, account, region
 FROM cloudtrail
 WHERE eventtime >= $from AND eventtime < $until

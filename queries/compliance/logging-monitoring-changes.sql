@@ -1,8 +1,12 @@
 -- title: Changes to logging and monitoring
 -- severity: high
--- description: Every write to CloudTrail, AWS Config, GuardDuty, Security Hub and Access Analyzer,
---   and CloudWatch alarms or log groups deleted, disabled or shortened.
+-- description: Every call that is not read-only to CloudTrail, AWS Config, GuardDuty, Security Hub
+--   and IAM Access Analyzer (failed calls included, with their error code); CloudWatch alarms
+--   created or changed (PutMetricAlarm), deleted, or with their actions disabled; CloudWatch Logs
+--   groups, streams, metric filters and subscription filters deleted, and retention set (to any
+--   value).
 -- references: SOC 2 CC7.2; ISO 27001 A.8.15; MITRE ATT&CK T1562
+-- attack: T1562
 SELECT eventid, eventtime, eventname, eventsource, user_display_name(useridentity) AS principal, sourceipaddress, errorcode, account, region
 FROM cloudtrail
 WHERE eventtime >= $from AND eventtime < $until

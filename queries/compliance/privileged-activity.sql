@@ -4,6 +4,7 @@
 --   admin pattern (roles and users named like admin, OrganizationAccountAccessRole, SSO
 --   AdministratorAccess permission sets). Read-only calls are left out.
 -- references: SOC 2 CC6.1; ISO 27001 A.8.2; PCI DSS 10.2.1.2; MITRE ATT&CK T1078
+-- attack: T1078
 -- param: admin_pattern string (?i)(admin|OrganizationAccountAccessRole) | regular expression on the principal's ARN
 SELECT eventid, eventtime, eventname, eventsource, useridentity.type AS identity_type, user_display_name(useridentity) AS principal,
        coalesce(useridentity.sessioncontext.sessionissuer.arn, useridentity.arn) AS arn, sourceipaddress, errorcode, account, region

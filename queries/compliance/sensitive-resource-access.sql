@@ -4,6 +4,7 @@
 --   name in the request (bucketName, key, secretId, name, tableName, keyId) matches the pattern:
 --   by default, names containing secret, prod, backup or pii.
 -- references: SOC 2 CC6.1; ISO 27001 A.8.3; PCI DSS 10.2.1
+-- attack: T1530
 -- param: resource_pattern string (?i)(secret|prod|backup|pii) | regular expression on resource ARNs and names
 SELECT eventid, eventtime, eventname, eventsource, user_display_name(useridentity) AS principal, sourceipaddress, errorcode,
        coalesce(resources[1].arn, json_extract_scalar(requestparameters, '$.bucketName'), json_extract_scalar(requestparameters, '$.secretId')) AS resource,

@@ -3,6 +3,7 @@
 -- description: CreateAccessKey naming a user other than the caller: a classic persistence step.
 --   Keys users create for themselves are left out.
 -- references: MITRE ATT&CK T1098.001
+-- attack: T1098.001
 SELECT eventid, eventtime, user_display_name(useridentity) AS principal,
        json_extract_scalar(requestparameters, '$.userName') AS target_user,
        json_extract_scalar(responseelements, '$.accessKey.accessKeyId') AS new_key,

@@ -1,14 +1,17 @@
 -- title: Burst of failed console sign-ins
 -- severity: high
--- description: More than `threshold` failed console sign-ins from one source IP, or for one user
---   name, within any 5 minutes: a sliding window over the events themselves (each failure is
---   counted with the failures of the 5 minutes before it), not calendar buckets. One row per IP
---   or user: the busiest window, its end, and the eventids in it.
+-- description: More than `threshold` failed console sign-ins from one source IP, or for one
+--   principal (the user name; the root user of each account; a role by its ARN), within any 5
+--   minutes: a sliding window over the events themselves (each failure is counted with the
+--   failures of the 5 minutes before it), not calendar buckets. One row per IP or principal: the
+--   busiest window, its end, and the eventids in it.
 -- references: CIS AWS Foundations 4.6; MITRE ATT&CK T1110, T1110.003
+-- attack: T1110; T1110.003
 -- param: threshold int 10 | failures within 5 minutes that are not yet a burst
 WITH failures AS (
   SELECT eventid, eventtime, sourceipaddress,
-         coalesce(useridentity.username, json_extract_scalar(additionaleventdata, '$.LoginTo'), useridentity.principalid) AS username
+         CASE WHEN useridentity.type = 'Root' THEN 'root of ' || coalesce(useridentity.accountid, useridentity.principalid, account)
+              ELSE coalesce(useridentity.username, useridentity.arn, useridentity.principalid) END AS username
   FROM cloudtrail
   WHERE eventtime >= $from AND eventtime < $until
     AND eventname = 'ConsoleLogin'

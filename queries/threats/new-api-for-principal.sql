@@ -4,6 +4,7 @@
 --   period (--lookback, 30 days by default) but never made that call then. Principals new to the
 --   period are left out (everything they do is new).
 -- references: MITRE ATT&CK T1078
+-- attack: T1078
 WITH principal_events AS (
   SELECT eventid, eventtime, eventsource, eventname, coalesce(useridentity.sessioncontext.sessionissuer.arn, useridentity.arn) AS principal
   FROM cloudtrail

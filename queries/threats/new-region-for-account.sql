@@ -1,9 +1,12 @@
 -- title: Activity in a region the account never used before
 -- severity: medium
--- description: Calls made by people (AWS service events and global-service noise left out) in a
---   region where the account had none in the look-back before the period (--lookback, 30 days by
---   default): often the first sign of a compromised account mining elsewhere.
+-- description: Calls in a region where the account had no events at all during the look-back
+--   before the period (--lookback, 30 days by default); AWS service events and calls made by AWS
+--   services are left out, and accounts with no events in the look-back are skipped (nothing to
+--   compare with). One row per account and new region: the first call, the count and the eventids.
+--   Often the first sign of a compromised account mining elsewhere.
 -- references: MITRE ATT&CK T1535
+-- attack: T1535
 WITH recent AS (
   SELECT eventid, eventtime, account, awsregion
   FROM cloudtrail

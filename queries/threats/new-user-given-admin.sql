@@ -4,6 +4,7 @@
 --   another policy matching `admin_policy`) directly, or added to a group whose name matches
 --   `admin_group`. Both events are named.
 -- references: MITRE ATT&CK T1136.003, T1098
+-- attack: T1136.003; T1098
 -- param: admin_policy string (?i)AdministratorAccess|IAMFullAccess | regular expression on the attached policy ARN
 -- param: admin_group string (?i)admin | regular expression on the group name
 WITH created AS (

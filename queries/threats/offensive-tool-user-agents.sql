@@ -4,6 +4,7 @@
 --   Pentoo Linux (as boto3 and the AWS CLI report them), Pacu, CloudGoat, Stratus Red Team,
 --   WeirdAAL, CloudFox, TruffleHog, Sqlmap, Nmap.
 -- references: MITRE ATT&CK T1588.002
+-- attack: T1588.002
 -- param: pattern string (?i)(kali|parrot|pentoo|pacu|cloudgoat|stratus-red-team|weirdaal|cloudfox|trufflehog|sqlmap|nmap) | regular expression on the user agent
 SELECT eventid, eventtime, eventname, eventsource, user_display_name(useridentity) AS principal, useragent, sourceipaddress, errorcode, account, region
 FROM cloudtrail

@@ -3,6 +3,7 @@
 -- description: Console sign-ins and API calls by the root user, made by a person (not by an AWS
 --   service on the root user's behalf: invokedBy absent; not an AwsServiceEvent).
 -- references: CIS AWS Foundations 1.7, 4.3; MITRE ATT&CK T1078.004
+-- attack: T1078.004
 SELECT eventid, eventtime, eventname, eventsource, sourceipaddress, useragent,
        json_extract_scalar(additionaleventdata, '$.MFAUsed') AS mfa_used, errorcode, account, region
 FROM cloudtrail

@@ -4,6 +4,7 @@
 --   (ipRanges/ipv6Ranges) or ModifySecurityGroupRules (CidrIpv4/CidrIpv6), read from the request
 --   JSON. Calls that failed are left out.
 -- references: CIS AWS Foundations 5.2, 5.3; MITRE ATT&CK T1562.007
+-- attack: T1562.007
 SELECT eventid, eventtime, eventname, user_display_name(useridentity) AS principal,
        coalesce(json_extract_scalar(requestparameters, '$.groupId'), json_extract_scalar(requestparameters, '$.ModifySecurityGroupRulesRequest.GroupId')) AS group_id,
        regexp_match(requestparameters, '"(?:fromPort|FromPort)"\s*:\s*"?(-?\d+)')[1] AS from_port,

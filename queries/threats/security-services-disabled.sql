@@ -3,6 +3,7 @@
 -- description: Detectors deleted or disabled, findings publishing or membership removed,
 --   configuration recorders stopped or deleted, Security Hub or its standards disabled.
 -- references: CIS AWS Foundations 3.5, 4.9, 4.16; MITRE ATT&CK T1562.001
+-- attack: T1562.001
 SELECT eventid, eventtime, eventsource, eventname, user_display_name(useridentity) AS principal, sourceipaddress, errorcode, account, region
 FROM cloudtrail
 WHERE eventtime >= $from AND eventtime < $until

@@ -3,6 +3,7 @@
 -- description: At least `threshold` calls refused with AccessDenied or UnauthorizedOperation by
 --   one principal within one hour (sliding): typical of enumeration with stolen credentials.
 -- references: CIS AWS Foundations 4.1; MITRE ATT&CK T1580, T1526
+-- attack: T1580; T1526
 -- param: threshold int 10 | refused calls within an hour that make a burst
 WITH denied AS (
   SELECT eventid, eventtime, coalesce(useridentity.arn, useridentity.principalid, 'unknown') AS principal

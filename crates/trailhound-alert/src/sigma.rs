@@ -14,7 +14,11 @@
 //! which reaches into arrays (any element matching is a match). A missing field makes its
 //! condition false (so `not filter` holds), never SQL's unknown.
 //!
-//! A construct not supported here (keyword searches, correlation rules, placeholders, other
+//! Keywords (field-less strings) are searched case-insensitively in the event's text columns.
+//! Correlation rules (`event_count`, `value_count`, `temporal`, with `group-by`, `timespan` and
+//! `aliases`) are windowed SQL over their rules' matches: a sliding window ending at each match.
+//!
+//! A construct not supported here (`temporal_ordered`, placeholders, time-part modifiers, other
 //! logsources) is named with its rule and file; the other rules still run.
 
 use std::path::{Path, PathBuf};
@@ -39,6 +43,39 @@ pub struct SigmaRule {
     pub predicate: String,
     /// The event names (lower case) a match must have, when the rule names them.
     pub event_names: Option<Vec<String>>,
+    /// The rule's `name`, by which correlation rules may refer to it (or by its id).
+    pub name: Option<String>,
+    /// Whether its matches are reported on their own: not for a rule a correlation refers to
+    /// (unless the correlation says `generate: true`), as the specification has it.
+    pub standalone: bool,
+    /// For a correlation rule: the windows it counts over its rules' matches.
+    pub correlation: Option<Correlation>,
+}
+
+/// A correlation rule (Sigma 2): matches of other rules counted in a sliding window per group.
+#[derive(Debug, Clone)]
+pub struct Correlation {
+    pub kind: CorrelationKind,
+    /// The rules it refers to (names or ids), as written.
+    pub refs: Vec<String>,
+    /// Their predicates once linked: (reference, SQL predicate).
+    pub bases: Vec<(String, String)>,
+    pub group_by: Vec<String>,
+    /// `aliases`: a group-by name to each rule's own field name.
+    pub aliases: Vec<(String, Vec<(String, String)>)>,
+    pub timespan_secs: i64,
+    /// `gt`, `gte`, `lt`, `lte`, `eq` thresholds, all of which must hold.
+    pub condition: Vec<(&'static str, i64)>,
+    generate: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorrelationKind {
+    EventCount,
+    /// Distinct values of the field.
+    ValueCount(String),
+    /// Distinct rules matched (all of them unless a condition says otherwise).
+    Temporal,
 }
 
 /// A rule (or document) that does not run, and why.
@@ -79,6 +116,7 @@ pub fn load(paths: &[PathBuf]) -> Result<SigmaSet> {
         })?;
         load_text(&text, &shown, &mut set);
     }
+    link(&mut set);
     Ok(set)
 }
 
@@ -214,10 +252,8 @@ fn text_of(v: Option<&Y>) -> Option<String> {
 
 /// One rule document into SQL, or why it cannot run.
 pub fn translate(m: &Mapping, file: &str) -> std::result::Result<SigmaRule, String> {
-    if m.contains_key("correlation") {
-        return Err(
-            "a correlation rule (event_count, value_count, temporal): not supported yet".into(),
-        );
+    if let Some(c) = m.get("correlation") {
+        return correlation(m, c, file);
     }
     if m.contains_key("filter") {
         return Err("a Sigma filter document: not supported".into());
@@ -302,7 +338,310 @@ pub fn translate(m: &Mapping, file: &str) -> std::result::Result<SigmaRule, Stri
         description: text_of(m.get("description")).unwrap_or_default(),
         predicate: pred.full,
         event_names: pred.names.map(|n| n.into_iter().collect()),
+        name: text_of(m.get("name")),
+        standalone: true,
+        correlation: None,
     })
+}
+
+/// `5m`, `1h`, `30s`, `2d`, `1w` in seconds.
+fn timespan(t: &str) -> std::result::Result<i64, String> {
+    let t = t.trim();
+    let (n, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: i64 = n
+        .parse()
+        .map_err(|_| format!("timespan {t:?} is not a number and a unit (30s, 5m, 1h, 1d)"))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(format!("timespan {t:?}: the unit must be s, m, h, d or w")),
+    };
+    if n <= 0 {
+        return Err(format!("timespan {t:?} must be positive"));
+    }
+    Ok(n * secs)
+}
+
+/// A correlation document into a rule whose predicate is filled in by [`link`].
+fn correlation(m: &Mapping, c: &Y, file: &str) -> std::result::Result<SigmaRule, String> {
+    let title = text_of(m.get("title")).ok_or("no title")?;
+    let Y::Mapping(c) = c else {
+        return Err("correlation must be a map".into());
+    };
+    let kind = text_of(c.get("type")).ok_or("correlation has no type")?;
+    let strings = |v: Option<&Y>| -> Vec<String> {
+        match v {
+            Some(Y::Sequence(l)) => l.iter().filter_map(|x| text_of(Some(x))).collect(),
+            Some(v) => text_of(Some(v)).into_iter().collect(),
+            None => Vec::new(),
+        }
+    };
+    let refs = strings(c.get("rules"));
+    if refs.is_empty() {
+        return Err("correlation names no rules".into());
+    }
+    let timespan_secs = timespan(
+        &text_of(c.get("timespan").or_else(|| c.get("timeframe")))
+            .ok_or("correlation has no timespan")?,
+    )?;
+    let mut condition = Vec::new();
+    let mut field = None;
+    match c.get("condition") {
+        Some(Y::Mapping(cond)) => {
+            for (k, v) in cond {
+                let k = k.as_str().unwrap_or("");
+                if k == "field" {
+                    field = text_of(Some(v));
+                    continue;
+                }
+                let op = match k {
+                    "gt" => ">",
+                    "gte" => ">=",
+                    "lt" => "<",
+                    "lte" => "<=",
+                    "eq" => "=",
+                    other => {
+                        return Err(format!(
+                            "correlation condition {other:?} (gt, gte, lt, lte, eq)"
+                        ))
+                    }
+                };
+                let n = text_of(Some(v))
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .ok_or_else(|| format!("correlation condition {k}: not a whole number"))?;
+                condition.push((op, n));
+            }
+        }
+        None => {}
+        Some(_) => return Err("correlation condition must be a map".into()),
+    }
+    let kind = match kind.as_str() {
+        "event_count" => CorrelationKind::EventCount,
+        "value_count" => CorrelationKind::ValueCount(
+            field.ok_or("a value_count correlation needs condition.field")?,
+        ),
+        "temporal" => CorrelationKind::Temporal,
+        "temporal_ordered" => {
+            return Err("a temporal_ordered correlation: not supported (temporal is)".into())
+        }
+        other => {
+            return Err(format!(
+                "correlation type {other:?} is not one Sigma defines"
+            ))
+        }
+    };
+    if condition.is_empty() {
+        if kind == CorrelationKind::Temporal {
+            condition.push((">=", refs.len() as i64));
+        } else {
+            return Err("correlation has no condition".into());
+        }
+    }
+    let mut aliases = Vec::new();
+    if let Some(Y::Mapping(a)) = c.get("aliases") {
+        for (alias, per_rule) in a {
+            let Y::Mapping(per_rule) = per_rule else {
+                return Err("correlation aliases: each alias maps rules to fields".into());
+            };
+            aliases.push((
+                text_of(Some(alias)).unwrap_or_default(),
+                per_rule
+                    .iter()
+                    .filter_map(|(r, f)| Some((text_of(Some(r))?, text_of(Some(f))?)))
+                    .collect(),
+            ));
+        }
+    }
+    let tags = match m.get("tags") {
+        Some(Y::Sequence(t)) => t.iter().filter_map(|x| text_of(Some(x))).collect(),
+        _ => Vec::new(),
+    };
+    Ok(SigmaRule {
+        file: file.to_string(),
+        title,
+        id: text_of(m.get("id")),
+        level: text_of(m.get("level")).unwrap_or_else(|| "medium".into()),
+        tags,
+        description: text_of(m.get("description")).unwrap_or_default(),
+        predicate: String::new(),
+        event_names: None,
+        name: text_of(m.get("name")),
+        standalone: true,
+        correlation: Some(Correlation {
+            kind,
+            refs,
+            bases: Vec::new(),
+            group_by: strings(c.get("group-by")),
+            aliases,
+            timespan_secs,
+            condition,
+            generate: matches!(c.get("generate"), Some(Y::Bool(true))),
+        }),
+    })
+}
+
+/// Links each correlation to the rules it names (by `name` or `id`, in any file loaded); a
+/// correlation whose rules are missing is moved to `skipped`. Rules a correlation refers to are
+/// not reported on their own unless it says `generate: true`.
+pub fn link(set: &mut SigmaSet) {
+    let find = |rules: &[SigmaRule], r: &str| {
+        rules.iter().position(|x| {
+            x.correlation.is_none() && (x.name.as_deref() == Some(r) || x.id.as_deref() == Some(r))
+        })
+    };
+    let mut keep = Vec::new();
+    // Rules referred to, and those a `generate: true` correlation asks to report anyway.
+    let mut hidden = Vec::new();
+    let mut shown = Vec::new();
+    let rules = std::mem::take(&mut set.rules);
+    for rule in &rules {
+        let Some(c) = &rule.correlation else {
+            keep.push(rule.clone());
+            continue;
+        };
+        let mut c = c.clone();
+        let mut missing = Vec::new();
+        for r in &c.refs {
+            match find(&rules, r) {
+                Some(k) => {
+                    c.bases.push((r.clone(), rules[k].predicate.clone()));
+                    if c.generate {
+                        shown.push(k);
+                    } else {
+                        hidden.push(k);
+                    }
+                }
+                None => missing.push(r.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            set.skipped.push(Skipped {
+                file: rule.file.clone(),
+                rule: rule.title.clone(),
+                reason: format!(
+                    "a correlation of rules not loaded (or not runnable): {}",
+                    missing.join(", ")
+                ),
+            });
+            continue;
+        }
+        let mut linked = rule.clone();
+        linked.correlation = Some(c);
+        keep.push(linked);
+    }
+    // Hide the base rules, found again by identity in `keep`.
+    for k in hidden.into_iter().filter(|k| !shown.contains(k)) {
+        let (name, id, file) = (&rules[k].name, &rules[k].id, &rules[k].file);
+        for r in keep.iter_mut() {
+            if r.correlation.is_none() && &r.name == name && &r.id == id && &r.file == file {
+                r.standalone = false;
+            }
+        }
+    }
+    set.rules = keep;
+}
+
+/// The SQL of one correlation over `[from, until)`: its rules' matches (from `timespan` before
+/// `from`, so a window ending early in the period is whole), a sliding window per group ending
+/// at each match, and per group the window that counts most among those meeting the condition:
+/// its end, its count, and every event id in it.
+pub fn correlation_sql(rule: &SigmaRule, from: i64, until: i64) -> Option<String> {
+    let c = rule.correlation.as_ref()?;
+    let group_expr = |name: &str, base: &str| -> String {
+        let field = c
+            .aliases
+            .iter()
+            .find(|(a, _)| a == name)
+            .and_then(|(_, per)| per.iter().find(|(r, _)| r == base).map(|(_, f)| f.clone()))
+            .unwrap_or_else(|| name.to_string());
+        match access(&field) {
+            Access::One { sql, .. } | Access::Many { sql } => format!("CAST({sql} AS VARCHAR)"),
+            Access::Object { .. } | Access::Nothing => "CAST(NULL AS VARCHAR)".into(),
+        }
+    };
+    let start = from - c.timespan_secs * 1_000_000;
+    let mut arms = Vec::new();
+    for (k, (base, pred)) in c.bases.iter().enumerate() {
+        let mut cols = vec![
+            "eventid".to_string(),
+            "eventtime".to_string(),
+            format!("{k} AS r"),
+            "to_char(eventtime, '%Y-%m-%dT%H:%M:%SZ') AS t".to_string(),
+            "eventname".to_string(),
+            "eventsource".to_string(),
+            "user_display_name(useridentity) AS principal".to_string(),
+            "sourceipaddress".to_string(),
+            "account".to_string(),
+            "region".to_string(),
+        ];
+        for (g, name) in c.group_by.iter().enumerate() {
+            cols.push(format!("{} AS g{g}", group_expr(name, base)));
+        }
+        let mut filter = String::new();
+        if let CorrelationKind::ValueCount(f) = &c.kind {
+            let v = group_expr(f, base);
+            cols.push(format!("{v} AS v"));
+            filter = format!(" AND {v} IS NOT NULL");
+        }
+        arms.push(format!(
+            "SELECT {} FROM cloudtrail WHERE eventtime >= to_timestamp_micros({start}) \
+             AND eventtime < to_timestamp_micros({until}) AND ({pred}){filter}",
+            cols.join(", ")
+        ));
+    }
+    let groups: Vec<String> = (0..c.group_by.len()).map(|g| format!("g{g}")).collect();
+    let partition = if groups.is_empty() {
+        String::new()
+    } else {
+        format!("PARTITION BY {} ", groups.join(", "))
+    };
+    let frame = format!(
+        "({partition}ORDER BY eventtime RANGE BETWEEN INTERVAL '{} seconds' PRECEDING AND CURRENT ROW)",
+        c.timespan_secs
+    );
+    let measure = match &c.kind {
+        // Distinct events: one matching two of the rules counts once.
+        CorrelationKind::EventCount => {
+            format!("cardinality(array_distinct(array_agg(eventid) OVER {frame}))")
+        }
+        CorrelationKind::ValueCount(_) => {
+            format!("cardinality(array_distinct(array_agg(v) OVER {frame}))")
+        }
+        CorrelationKind::Temporal => {
+            format!("cardinality(array_distinct(array_agg(r) OVER {frame}))")
+        }
+    };
+    let cond: Vec<String> = c
+        .condition
+        .iter()
+        .map(|(op, n)| format!("n {op} {n}"))
+        .collect();
+    let group_cols = if groups.is_empty() {
+        String::new()
+    } else {
+        format!("{}, ", groups.join(", "))
+    };
+    let rank_partition = if groups.is_empty() {
+        String::new()
+    } else {
+        format!("PARTITION BY {} ", groups.join(", "))
+    };
+    Some(format!(
+        "WITH m AS ({arms}), \
+         w AS (SELECT {group_cols}eventid, eventtime, t, eventname, eventsource, principal, \
+               sourceipaddress, account, region, {measure} AS n, \
+               array_agg(eventid) OVER {frame} AS ids FROM m), \
+         k AS (SELECT *, row_number() OVER ({rank_partition}ORDER BY n DESC, eventtime, eventid) AS rn \
+               FROM w WHERE {cond} AND eventtime >= to_timestamp_micros({from})) \
+         SELECT t AS eventtime, eventid, eventname, eventsource, principal, sourceipaddress, \
+               account, region, array_to_string(array_sort(array_distinct(k.ids)), ' ') AS ids \
+         FROM k WHERE rn = 1 ORDER BY 1, 2",
+        arms = arms.join(" UNION ALL "),
+        cond = cond.join(" AND "),
+    ))
 }
 
 /// A search identifier's body: a map (AND), a list of maps (OR), or keywords (refused).
@@ -312,6 +651,21 @@ fn search(v: &Y) -> std::result::Result<Pred, String> {
             let mut items = Vec::new();
             for (k, val) in m {
                 let k = k.as_str().ok_or("a field name that is not a string")?;
+                // `'|all': [a, b]`: keywords that must all be present.
+                if let Some(modifiers) = k.strip_prefix('|') {
+                    let list = match val {
+                        Y::Sequence(l) => l.clone(),
+                        v => vec![v.clone()],
+                    };
+                    match modifiers {
+                        "all" => items.push(keywords(&list, true)?),
+                        "" => items.push(keywords(&list, false)?),
+                        other => {
+                            return Err(format!("modifier {other:?} on keywords: not supported"))
+                        }
+                    }
+                    continue;
+                }
                 items.push(item(k, val)?);
             }
             if items.is_empty() {
@@ -325,11 +679,75 @@ fn search(v: &Y) -> std::result::Result<Pred, String> {
             let parts: std::result::Result<Vec<Pred>, String> = list.iter().map(search).collect();
             Ok(Pred::join(parts?, "OR"))
         }
-        _ => Err(
-            "keyword (field-less) searches are not supported: the lake keeps fields, not log lines"
-                .into(),
-        ),
+        // Keywords: strings searched anywhere in the event's text (a list: any of them).
+        Y::String(_) | Y::Number(_) => keywords(std::slice::from_ref(v), false),
+        Y::Sequence(list)
+            if list
+                .iter()
+                .all(|x| matches!(x, Y::String(_) | Y::Number(_))) =>
+        {
+            keywords(list, false)
+        }
+        _ => Err("a search that is neither a map, a list of maps nor keywords".into()),
     }
+}
+
+/// The event's text for keyword searches: every text and JSON-text column, the caller's identity
+/// and `_extra`, joined by spaces. Read from the columns as they are, no JSON rebuilt.
+fn event_text() -> String {
+    let mut cols: Vec<String> = RECORD
+        .iter()
+        .filter(|f| matches!(f.kind, Kind::Str | Kind::Json))
+        .map(|f| f.key.to_ascii_lowercase())
+        .collect();
+    for k in [
+        "type",
+        "principalid",
+        "arn",
+        "accountid",
+        "accesskeyid",
+        "username",
+        "invokedby",
+    ] {
+        cols.push(format!("useridentity['{k}']"));
+    }
+    for k in ["arn", "username"] {
+        cols.push(format!(
+            "useridentity['sessioncontext']['sessionissuer']['{k}']"
+        ));
+    }
+    cols.push(trailhound_model::schema::COL_EXTRA.to_string());
+    format!("concat_ws(' ', {})", cols.join(", "))
+}
+
+/// Keywords as one predicate: each (with `*`/`?` wildcards) found case-insensitively anywhere
+/// in [`event_text`]; any of them, or with `|all` every one.
+fn keywords(values: &[Y], all: bool) -> std::result::Result<Pred, String> {
+    let text = event_text();
+    let mut tests = Vec::new();
+    for v in values {
+        let Some(k) = scalar(v)? else {
+            return Err("a null keyword".into());
+        };
+        let mut p = parts(&k);
+        if p.first() != Some(&Part::Any) {
+            p.insert(0, Part::Any);
+        }
+        if p.last() != Some(&Part::Any) {
+            p.push(Part::Any);
+        }
+        tests.push(format!(
+            "{text} ILIKE {} ESCAPE '\\'",
+            quote(&like_pattern(&p))
+        ));
+    }
+    if tests.is_empty() {
+        return Err("an empty keyword list".into());
+    }
+    Ok(Pred {
+        full: format!("({})", tests.join(if all { " AND " } else { " OR " })),
+        names: None,
+    })
 }
 
 /// A predicate, and the event names a match must have when the rule names them (`eventName:
@@ -1115,8 +1533,10 @@ const RULES_PER_SCAN: usize = 128;
 /// event names in scans of at most [`RULES_PER_SCAN`] that first keep only those names (one
 /// hashed lookup per row, before any payload is decoded), the others in scans of their own.
 pub fn scans(rules: &[SigmaRule], from: i64, until: i64) -> Vec<(Vec<usize>, String)> {
-    let (named, other): (Vec<usize>, Vec<usize>) =
-        (0..rules.len()).partition(|&i| rules[i].event_names.is_some());
+    // Correlations run on their own; rules only a correlation refers to are not reported.
+    let (named, other): (Vec<usize>, Vec<usize>) = (0..rules.len())
+        .filter(|&i| rules[i].correlation.is_none() && rules[i].standalone)
+        .partition(|&i| rules[i].event_names.is_some());
     let mut out = Vec::new();
     for (group, filtered) in [(named, true), (other, false)] {
         for chunk in group.chunks(RULES_PER_SCAN) {
@@ -1161,9 +1581,11 @@ pub fn scans(rules: &[SigmaRule], from: i64, until: i64) -> Vec<(Vec<usize>, Str
     out
 }
 
-/// Runs `rules` over `[from, until)` in as few scans as [`RULES_PER_SCAN`] allows; one row per
-/// rule and matching event, in time order: rule, level, eventtime, eventid, eventname,
-/// eventsource, principal, sourceipaddress, account, region, tags, rule id, file.
+/// Runs `rules` over `[from, until)` in as few scans as [`RULES_PER_SCAN`] allows, and each
+/// correlation in a query of its own; one row per rule and matching event (per correlation and
+/// group), in time order: rule, level, eventtime, eventid, eventname, eventsource, principal,
+/// sourceipaddress, account, region, tags, rule id, file, and `eventids` (the event, or every
+/// event of the correlation's window).
 pub async fn run(
     engine: &trailhound_query::Engine,
     rules: &[SigmaRule],
@@ -1186,7 +1608,41 @@ pub async fn run(
         "account",
         "region",
     ];
-    let mut rows: Vec<(String, usize, Vec<Option<String>>)> = Vec::new();
+    // (time, rule, event columns, the ids of a correlation's window)
+    type Found = (String, usize, Vec<Option<String>>, Option<Vec<String>>);
+    let mut rows: Vec<Found> = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let Some(sql) = correlation_sql(rule, from, until) else {
+            continue;
+        };
+        let out = engine.run(&sql).await.map_err(|source| Error::Query {
+            what: format!("the correlation {:?} ({})", rule.title, rule.file),
+            source,
+        })?;
+        for o in out {
+            for b in &o.batches {
+                let text: Vec<ArrayRef> = (0..=EVENT_COLUMNS.len())
+                    .map(|c| datafusion::arrow::compute::cast(b.column(c), &DataType::Utf8))
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|e| Error::Invalid(e.to_string()))?;
+                for row in 0..b.num_rows() {
+                    let mut event: Vec<Option<String>> = text
+                        .iter()
+                        .map(|a| {
+                            let a = a.as_string::<i32>();
+                            a.is_valid(row).then(|| a.value(row).to_string())
+                        })
+                        .collect();
+                    let ids = event
+                        .pop()
+                        .flatten()
+                        .map(|t| t.split(' ').map(str::to_string).collect());
+                    let time = event[0].clone().unwrap_or_default();
+                    rows.push((time, i, event, ids));
+                }
+            }
+        }
+    }
     for (chunk, sql) in scans(rules, from, until) {
         let out = engine.run(&sql).await.map_err(|source| Error::Query {
             what: format!(
@@ -1220,7 +1676,7 @@ pub async fn run(
                         let flag = flags[k];
                         if flag.is_valid(row) && flag.value(row) {
                             let time = event[0].clone().unwrap_or_default();
-                            rows.push((time, rule, event.clone()));
+                            rows.push((time, rule, event.clone(), None));
                         }
                     }
                 }
@@ -1244,7 +1700,17 @@ pub async fn run(
         "file",
     ];
     let mut columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(rows.len()); names.len()];
-    for (_, r, event) in &rows {
+    let mut eventids =
+        datafusion::arrow::array::ListBuilder::new(datafusion::arrow::array::StringBuilder::new());
+    for (_, r, event, ids) in &rows {
+        // Every row names its events: the one event, or a correlation's window.
+        let ids = ids
+            .clone()
+            .unwrap_or_else(|| event[1].clone().into_iter().collect());
+        for id in ids {
+            eventids.values().append_value(id);
+        }
+        eventids.append(true);
         let rule = &rules[*r];
         columns[0].push(Some(rule.title.clone()));
         columns[1].push(Some(rule.level.clone()));
@@ -1255,22 +1721,97 @@ pub async fn run(
         columns[11].push(rule.id.clone());
         columns[12].push(Some(rule.file.clone()));
     }
-    let schema = Arc::new(Schema::new(
-        names
-            .iter()
-            .map(|n| Field::new(*n, DataType::Utf8, true))
-            .collect::<Vec<_>>(),
-    ));
-    let arrays: Vec<ArrayRef> = columns
+    let eventids = eventids.finish();
+    let mut fields: Vec<Field> = names
+        .iter()
+        .map(|n| Field::new(*n, DataType::Utf8, true))
+        .collect();
+    fields.push(Field::new("eventids", eventids.data_type().clone(), true));
+    let schema = Arc::new(Schema::new(fields));
+    let mut arrays: Vec<ArrayRef> = columns
         .into_iter()
         .map(|c| Arc::new(StringArray::from(c)) as ArrayRef)
         .collect();
+    arrays.push(Arc::new(eventids));
     let batch =
         RecordBatch::try_new(schema.clone(), arrays).map_err(|e| Error::Invalid(e.to_string()))?;
     Ok(trailhound_query::QueryOutput {
         schema,
         batches: vec![batch],
     })
+}
+
+/// ATT&CK technique ids among a rule's tags: `attack.t1078.004` is `T1078.004`.
+pub fn techniques(tags: &[String]) -> Vec<String> {
+    tags.iter()
+        .filter_map(|t| t.strip_prefix("attack.t"))
+        .filter(|t| {
+            t.split('.')
+                .next()
+                .is_some_and(|n| n.len() == 4 && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .map(|t| format!("T{}", t.to_ascii_uppercase()))
+        .collect()
+}
+
+/// One report section per rule that reports (its findings from `out`, the output of [`run`]),
+/// in the rules' order: for `report … --sigma`.
+pub fn sections(
+    rules: &[SigmaRule],
+    out: &trailhound_query::QueryOutput,
+    max_rows: usize,
+) -> Result<Vec<trailhound_query::report::Section>> {
+    let rows = trailhound_query::output::text_rows(&out.batches)
+        .map_err(|e| Error::Invalid(e.to_string()))?;
+    let columns: Vec<String> = out
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let col = |name: &str| columns.iter().position(|c| c == name).unwrap_or(0);
+    let (title_c, file_c, id_c, time_c) =
+        (col("rule"), col("file"), col("rule_id"), col("eventtime"));
+    let mut out_sections = Vec::new();
+    for r in rules.iter().filter(|r| r.standalone) {
+        let mine: Vec<&Vec<String>> = rows
+            .iter()
+            .filter(|row| {
+                row[title_c] == r.title
+                    && row[file_c] == r.file
+                    && row[id_c] == r.id.clone().unwrap_or_default()
+            })
+            .collect();
+        let mut per_day = std::collections::BTreeMap::new();
+        for row in &mine {
+            if let Some(day) = row[time_c].get(..10) {
+                *per_day.entry(day.to_string()).or_insert(0u64) += 1;
+            }
+        }
+        out_sections.push(trailhound_query::report::Section {
+            name: format!("sigma:{}", r.id.clone().unwrap_or_else(|| r.file.clone())),
+            title: r.title.clone(),
+            severity: match r.level.as_str() {
+                "informational" => "info".to_string(),
+                l => l.to_string(),
+            },
+            description: if r.description.is_empty() {
+                format!("Sigma rule from {}.", r.file)
+            } else {
+                format!("{} (Sigma rule from {}.)", r.description.trim(), r.file)
+            },
+            references: r.tags.clone(),
+            attack: techniques(&r.tags),
+            status: if mine.is_empty() { "none" } else { "findings" }.into(),
+            count: mine.len(),
+            columns: columns.clone(),
+            rows: mine.iter().take(max_rows).map(|r| (*r).clone()).collect(),
+            error: None,
+            time_column: Some("eventtime".into()),
+            per_day,
+        });
+    }
+    Ok(out_sections)
 }
 
 #[cfg(test)]
@@ -1341,10 +1882,20 @@ mod tests {
     #[test]
     fn what_is_not_supported_is_named() {
         let e = rule(&format!(
-            "{HEAD}detection:\n  keywords: [evil]\n  condition: keywords\n"
+            "{HEAD}detection:\n  keywords: [x, {{a: b}}]\n  condition: keywords\n"
         ))
         .unwrap_err();
-        assert!(e.contains("keyword"), "{e}");
+        assert!(
+            e.contains("neither a map, a list of maps nor keywords"),
+            "{e}"
+        );
+        let e =
+            rule("title: t\ncorrelation: {type: temporal_ordered, rules: [a, b], timespan: 5m}\n")
+                .unwrap_err();
+        assert!(e.contains("temporal_ordered"), "{e}");
+        let e = rule("title: t\ncorrelation: {type: event_count, rules: [a], timespan: 5x, condition: {gte: 2}}\n")
+            .unwrap_err();
+        assert!(e.contains("the unit must be s, m, h, d or w"), "{e}");
         let e = rule("title: t\nlogsource: {product: windows, category: process_creation}\ndetection: {s: {Image: x}, condition: s}\n").unwrap_err();
         assert!(
             e.contains(

@@ -382,7 +382,21 @@ fn sigma_findings(batches: &[RecordBatch], new_ids: &HashSet<String>) -> Result<
     for row in json_rows(batches)? {
         let text = |c: &str| row.get(c).and_then(Value::as_str).unwrap_or("").to_string();
         let id = text("eventid");
-        if !new_ids.contains(&id) {
+        // A correlation's row names every event of its window; a rule's, its one event.
+        let mut ids: Vec<String> = match row.get("eventids") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if ids.is_empty() {
+            ids.push(id.clone());
+        }
+        ids.sort();
+        ids.dedup();
+        if !ids.iter().any(|i| new_ids.contains(i)) {
             continue;
         }
         let rule_id = text("rule_id");
@@ -395,7 +409,7 @@ fn sigma_findings(batches: &[RecordBatch], new_ids: &HashSet<String>) -> Result<
             }
         );
         out.push(Finding {
-            key: Finding::key_for(&detection, std::slice::from_ref(&id)),
+            key: Finding::key_for(&detection, &ids),
             detection,
             title: text("rule"),
             severity: text("level"),
@@ -404,7 +418,7 @@ fn sigma_findings(batches: &[RecordBatch], new_ids: &HashSet<String>) -> Result<
                 .split_whitespace()
                 .map(str::to_string)
                 .collect(),
-            eventids: vec![id],
+            eventids: ids,
             row,
         });
     }

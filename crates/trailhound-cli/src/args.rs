@@ -261,6 +261,9 @@ pub struct QueriesArgs {
     /// Only this category.
     #[arg(long)]
     pub category: Option<String>,
+    /// Only the detections mapped to this MITRE ATT&CK technique (T1098 includes T1098.001).
+    #[arg(long, value_name = "TECHNIQUE")]
+    pub attack: Option<String>,
     #[command(flatten)]
     pub catalog: CatalogArgs,
 }
@@ -316,7 +319,8 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// The report: `compliance` (every query of the compliance category), or another category.
+    /// The report: a framework (`cis`, `pci-dss`, `soc2`, `hipaa`: each control with its status
+    /// and evidence), or a query category (`compliance` is the CIS checks, `threats`, `cost`…).
     pub kind: String,
     #[command(flatten)]
     pub lake: LakeArg,
@@ -337,6 +341,10 @@ pub struct ReportArgs {
     /// A parameter for the report's queries, NAME=VALUE (repeatable).
     #[arg(long = "param", short = 'p', value_name = "NAME=VALUE")]
     pub params: Vec<String>,
+    /// Add a section per Sigma rule of these files or folders (`report sigma --sigma PATH` for
+    /// the rules alone).
+    #[arg(long, value_name = "PATH")]
+    pub sigma: Vec<PathBuf>,
     #[command(flatten)]
     pub catalog: CatalogArgs,
     #[command(flatten)]

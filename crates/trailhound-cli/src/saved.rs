@@ -36,6 +36,19 @@ pub fn run_queries(a: QueriesArgs) -> Result<ExitCode> {
                 }
                 None => cat.all(),
             };
+            let list = match &a.attack {
+                Some(t) => {
+                    let l: Vec<&SavedQuery> = list
+                        .into_iter()
+                        .filter(|q| cat.technique(t).iter().any(|m| m.name == q.name))
+                        .collect();
+                    if l.is_empty() {
+                        bail!("no saved query is mapped to ATT&CK technique {t:?}");
+                    }
+                    l
+                }
+                None => list,
+            };
             let w = list.iter().map(|q| q.name.len()).max().unwrap_or(4);
             writeln!(
                 out,
@@ -63,6 +76,9 @@ fn show(q: &SavedQuery, out: &mut dyn Write) -> Result<()> {
     )?;
     if !q.references.is_empty() {
         writeln!(out, "references: {}", q.references.join("; "))?;
+    }
+    if !q.attack.is_empty() {
+        writeln!(out, "ATT&CK: {}", q.attack.join(", "))?;
     }
     writeln!(out, "\n{}\n", q.description)?;
     writeln!(out, "parameters:")?;
@@ -195,6 +211,11 @@ fn run_sigma(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
         for (rules, sql) in trailhound_alert::sigma::scans(&set.rules, from, until) {
             println!("-- {} rules\n{sql};", rules.len());
         }
+        for r in &set.rules {
+            if let Some(sql) = trailhound_alert::sigma::correlation_sql(r, from, until) {
+                println!("-- correlation {} ({})\n{sql};", r.title, r.file);
+            }
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let lake = lake(None, a.lake.clone())?;
@@ -222,11 +243,27 @@ fn run_sigma(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
 
 pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
     let cat = catalog(&a.catalog)?;
-    let queries = cat.category(&a.kind);
-    if queries.is_empty() {
+    let framework = trailhound_query::frameworks::framework(&a.kind);
+    let queries = match framework {
+        Some(fw) => fw
+            .queries()
+            .into_iter()
+            .map(|q| cat.get(q))
+            .collect::<std::result::Result<Vec<_>, _>>()?,
+        // `cis` is the compliance category (the CIS AWS Foundations checks and their evidence).
+        None if a.kind == "cis" => cat.category("compliance"),
+        None if a.kind == "sigma" && !a.sigma.is_empty() => Vec::new(),
+        None => cat.category(&a.kind),
+    };
+    if queries.is_empty() && a.kind != "sigma" {
         bail!(
-            "no report {:?}: reports are the query categories ({})",
+            "no report {:?}: reports are the frameworks (cis, {}) and the query categories ({})",
             a.kind,
+            trailhound_query::frameworks::FRAMEWORKS
+                .iter()
+                .map(|f| f.name)
+                .collect::<Vec<_>>()
+                .join(", "),
             cat.categories().join(", ")
         );
     }
@@ -236,7 +273,7 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
     let rt = runtime()?;
     let _guard = rt.enter();
     let engine = open_engine(Some(lake), None, TimeWindow::default(), &a.engine, printer)?;
-    let report = rt.block_on(trailhound_query::report::build(
+    let mut report = rt.block_on(trailhound_query::report::build(
         &engine,
         &a.kind,
         &queries,
@@ -244,6 +281,30 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
         (from, until, lookback),
         a.max_findings,
     ))?;
+    if !a.sigma.is_empty() {
+        let set = trailhound_alert::sigma::load(&a.sigma)?;
+        for s in &set.skipped {
+            printer.detail(format_args!("{}: {}: {}", s.file, s.rule, s.reason));
+        }
+        if !set.skipped.is_empty() {
+            printer.status(format_args!(
+                "{} Sigma rules or documents skipped (-v lists them)",
+                set.skipped.len()
+            ));
+        }
+        let out = rt.block_on(trailhound_alert::sigma::run(
+            &engine, &set.rules, from, until,
+        ))?;
+        report.sections.extend(trailhound_alert::sigma::sections(
+            &set.rules,
+            &out,
+            a.max_findings,
+        )?);
+    }
+    if let Some(fw) = framework {
+        let data = rt.block_on(trailhound_query::report::data_events(&engine, from, until))?;
+        report.framework = Some(trailhound_query::frameworks::evaluate(fw, &report, data));
+    }
     let text = match a.format {
         ReportFormat::Md => trailhound_query::report::markdown(&report),
         ReportFormat::Html => trailhound_pages::report(&report)?,
@@ -267,7 +328,12 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
         }
         return Ok(ExitCode::from(1));
     }
-    Ok(if a.fail_on_findings && report.with_findings() > 0 {
+    // In a framework report, rows that are evidence are not findings: controls to review are.
+    let findings = match &report.framework {
+        Some(f) => f.count("review"),
+        None => report.with_findings(),
+    };
+    Ok(if a.fail_on_findings && findings > 0 {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

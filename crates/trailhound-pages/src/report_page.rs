@@ -92,6 +92,8 @@ struct SectionView<'a> {
     outside: u64,
     first: Vec<Link>,
     rows: Vec<Row>,
+    /// ATT&CK ids the references do not already name.
+    attack: Vec<String>,
 }
 
 /// An HTML id for the `i`th section, readable from its query name (user folders may name
@@ -228,6 +230,7 @@ pub fn report(r: &Report) -> Result<String> {
             outside,
             first,
             rows,
+            attack: s.attack_not_in_references(),
         });
     }
 

@@ -124,6 +124,8 @@ pub struct SavedQuery {
     pub severity: String,
     pub description: String,
     pub references: Vec<String>,
+    /// MITRE ATT&CK (Enterprise) technique ids the detection evidences: `T1098`, `T1098.001`.
+    pub attack: Vec<String>,
     pub params: Vec<ParamSpec>,
     /// The SQL after the header.
     pub sql: String,
@@ -131,6 +133,18 @@ pub struct SavedQuery {
     pub text: String,
     /// Where it came from: `built-in queries/…` or a user file.
     pub origin: String,
+}
+
+/// `T` and four digits, optionally `.` and three (a sub-technique).
+fn is_technique_id(id: &str) -> bool {
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    match id.strip_prefix('T') {
+        Some(rest) => match rest.split_once('.') {
+            Some((t, sub)) => digits(t, 4) && digits(sub, 3),
+            None => digits(rest, 4),
+        },
+        None => false,
+    }
 }
 
 const SEVERITIES: &[&str] = &["info", "low", "medium", "high", "critical"];
@@ -159,6 +173,7 @@ impl SavedQuery {
             severity: String::new(),
             description: String::new(),
             references: Vec::new(),
+            attack: Vec::new(),
             params: Vec::new(),
             sql: String::new(),
             text: text.to_string(),
@@ -179,6 +194,7 @@ impl SavedQuery {
                         "severity",
                         "description",
                         "references",
+                        "attack",
                         "param",
                     ];
                     let header = rest.split_once(':').filter(|(k, _)| {
@@ -221,10 +237,21 @@ impl SavedQuery {
                                     .filter(|r| !r.is_empty())
                                     .collect()
                             }
+                            "attack" => {
+                                for id in value.split(';').map(str::trim).filter(|i| !i.is_empty())
+                                {
+                                    if !is_technique_id(id) {
+                                        return Err(err(format!(
+                                            "attack: {id:?} is not an ATT&CK technique id (T1234 or T1234.001)"
+                                        )));
+                                    }
+                                    q.attack.push(id.to_string());
+                                }
+                            }
                             "param" => q.params.push(parse_param(value).map_err(err)?),
                             other => {
                                 return Err(err(format!(
-                                    "unknown header key {other:?} (name, category, title, severity, description, references, param)"
+                                    "unknown header key {other:?} (name, category, title, severity, description, references, attack, param)"
                                 )))
                             }
                         }
@@ -450,6 +477,21 @@ impl Catalog {
         let mut v: Vec<&SavedQuery> = self.queries.values().collect();
         v.sort_by(|a, b| (&a.category, &a.name).cmp(&(&b.category, &b.name)));
         v
+    }
+
+    /// The detections mapped to an ATT&CK technique: `T1098` also names its sub-techniques.
+    pub fn technique(&self, id: &str) -> Vec<&SavedQuery> {
+        self.all()
+            .into_iter()
+            .filter(|q| {
+                q.attack.iter().any(|a| {
+                    a.eq_ignore_ascii_case(id)
+                        || (a.len() > id.len()
+                            && a[..id.len()].eq_ignore_ascii_case(id)
+                            && a.as_bytes()[id.len()] == b'.')
+                })
+            })
+            .collect()
     }
 
     pub fn category(&self, category: &str) -> Vec<&SavedQuery> {

@@ -10,6 +10,7 @@ mod coerce;
 mod dialect;
 pub mod engine;
 pub mod error;
+pub mod frameworks;
 pub mod functions;
 pub mod lake_table;
 #[cfg(unix)]

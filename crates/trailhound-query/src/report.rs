@@ -111,6 +111,9 @@ pub struct Section {
     pub severity: String,
     pub description: String,
     pub references: Vec<String>,
+    /// MITRE ATT&CK technique ids.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attack: Vec<String>,
     /// `findings`, `none` or `error`.
     pub status: String,
     pub count: usize,
@@ -131,7 +134,26 @@ pub struct Report {
     pub from: String,
     pub until: String,
     pub coverage: Coverage,
+    /// For a framework report (`pci-dss`, `soc2`, `hipaa`): its controls and their status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub framework: Option<crate::frameworks::FrameworkResult>,
     pub sections: Vec<Section>,
+}
+
+impl Section {
+    /// The ATT&CK ids the references do not already name (shown beside them).
+    pub fn attack_not_in_references(&self) -> Vec<String> {
+        let refs = self.references.join(" ");
+        self.attack
+            .iter()
+            .filter(|a| {
+                !refs
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+                    .any(|w| w == a.as_str())
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 impl Report {
@@ -255,6 +277,7 @@ pub async fn build(
             severity: q.severity.clone(),
             description: q.description.clone(),
             references: q.references.clone(),
+            attack: q.attack.clone(),
             status: "none".into(),
             count: 0,
             columns: Vec::new(),
@@ -305,8 +328,90 @@ pub async fn build(
         from: iso(from),
         until: iso(until),
         coverage: coverage(engine, from, until).await?,
+        framework: None,
         sections,
     })
+}
+
+/// Data events (S3 object calls, Lambda invocations…) in `[from, until)`.
+pub async fn data_events(engine: &Engine, from: i64, until: i64) -> Result<u64> {
+    let out = engine
+        .run_bound(
+            "SELECT count(*) FROM cloudtrail WHERE eventtime >= $from AND eventtime < $until \
+             AND (eventcategory = 'Data' OR managementevent = false)",
+            vec![
+                ("from".to_string(), timestamp(from)),
+                ("until".to_string(), timestamp(until)),
+            ],
+        )
+        .await?;
+    let n = out
+        .batches
+        .first()
+        .filter(|b| b.num_rows() > 0)
+        .and_then(|b| cast(b.column(0), &DataType::Int64).ok())
+        .map(|c| c.as_primitive::<Int64Type>().value(0))
+        .unwrap_or(0);
+    Ok(n.max(0) as u64)
+}
+
+fn framework_markdown(o: &mut String, f: &crate::frameworks::FrameworkResult) {
+    let _ = writeln!(
+        o,
+        "## {}
+",
+        md_cell(&f.title)
+    );
+    let _ = writeln!(
+        o,
+        "{}
+",
+        f.intro
+    );
+    let _ = writeln!(
+        o,
+        "{} controls: {} evidenced, {} to review, {} with gaps in the data, {} not evidenced by CloudTrail alone, {} could not be checked.\n",
+        f.controls.len(),
+        f.count("evidenced"),
+        f.count("review"),
+        f.count("gap"),
+        f.count("not-evidenced"),
+        f.count("error")
+    );
+    let _ = writeln!(
+        o,
+        "| control | requirement | status | note |\n|---|---|---|---|"
+    );
+    for c in &f.controls {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} |",
+            c.id,
+            md_cell(&c.title),
+            c.status,
+            md_cell(&c.note)
+        );
+    }
+    for c in &f.controls {
+        let _ = writeln!(o, "\n### {} {}: {}\n", c.id, c.title, c.status);
+        let _ = writeln!(o, "{}\n", c.text);
+        let _ = writeln!(o, "{}\n", c.note);
+        for e in &c.evidence {
+            let what = match e.role {
+                crate::frameworks::Role::Shows => "recorded",
+                crate::frameworks::Role::Flags => "to review",
+            };
+            match &e.error {
+                Some(err) => {
+                    let _ = writeln!(o, "- `{}`: could not run: {}", e.query, md_cell(err));
+                }
+                None => {
+                    let _ = writeln!(o, "- `{}` ({}): {} {what}", e.query, e.title, e.count);
+                }
+            }
+        }
+    }
+    let _ = writeln!(o);
 }
 
 fn md_cell(s: &str) -> String {
@@ -339,6 +444,9 @@ pub fn markdown(r: &Report) -> String {
             "**No events in the period: every check below saw nothing, which proves nothing.**\n"
         );
     }
+    if let Some(f) = &r.framework {
+        framework_markdown(&mut o, f);
+    }
     let _ = writeln!(o, "## Summary\n");
     let _ = writeln!(
         o,
@@ -365,10 +473,14 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(o, "\n## {}\n", md_cell(&s.title));
         let _ = writeln!(
             o,
-            "`{}` · severity {} · {}\n",
+            "`{}` · severity {} · {}{}\n",
             s.name,
             s.severity,
-            s.references.join("; ")
+            s.references.join("; "),
+            match s.attack_not_in_references() {
+                more if more.is_empty() => String::new(),
+                more => format!(" · ATT&CK {}", more.join(", ")),
+            }
         );
         let _ = writeln!(o, "{}\n", s.description);
         match (&s.error, s.count) {

@@ -10,6 +10,10 @@ use std::path::Path;
 
 use serde_json::{json, Map, Value};
 
+mod access_persistence;
+mod discovery_exfil_impact;
+mod evasion_credentials;
+
 /// The account most cases happen in, and a second one.
 pub const ACCOUNT: &str = "111111111111";
 pub const OTHER_ACCOUNT: &str = "222222222222";
@@ -292,9 +296,145 @@ pub fn all() -> Vec<QueryCases> {
         ip_activity(),
         resource_changes(),
         destructive(),
+        audit_log_access(),
+        audit_record_completeness(),
+        system_objects(),
     ];
+    out.extend(access_persistence::all());
+    out.extend(evasion_credentials::all());
+    out.extend(discovery_exfil_impact::all());
     out.sort_by_key(|c| c.query);
     out
+}
+
+fn audit_log_access() -> QueryCases {
+    let object = |id: &str, m: u32, name: &str, bucket: &str| {
+        with(
+            call(id, &t(3, 9, m, 0), "s3", name),
+            json!({"requestParameters": {"bucketName": bucket, "key": "AWSLogs/111111111111/CloudTrail/us-east-1/2024/09/02/x.json.gz"},
+                   "eventCategory": "Data", "managementEvent": false, "readOnly": true}),
+        )
+    };
+    let athena = |id: &str, m: u32, q: &str| {
+        set(
+            call(id, &t(3, 9, m, 0), "athena", "StartQueryExecution"),
+            "requestParameters",
+            json!({"queryString": q, "workGroup": "primary"}),
+        )
+    };
+    cases(
+        "audit-log-access",
+        vec![
+            call(
+                "lookup-events",
+                &t(3, 9, 0, 0),
+                "cloudtrail",
+                "LookupEvents",
+            ),
+            set(
+                call("lake-query", &t(3, 9, 1, 0), "cloudtrail", "StartQuery"),
+                "requestParameters",
+                json!({"queryStatement": "SELECT eventName FROM eds LIMIT 10"}),
+            ),
+            object("log-object-read", 2, "GetObject", "org-cloudtrail-logs"),
+            athena(
+                "athena-trail",
+                3,
+                "SELECT * FROM cloudtrail_logs_org LIMIT 10",
+            ),
+            // Reads of other buckets, other CloudTrail calls and other Athena tables are not it.
+            object("other-object-read", 4, "GetObject", "shop-assets"),
+            call(
+                "describe-trails",
+                &t(3, 9, 5, 0),
+                "cloudtrail",
+                "DescribeTrails",
+            ),
+            athena("athena-orders", 6, "SELECT * FROM orders LIMIT 10"),
+            object("log-object-write", 7, "PutObject", "org-cloudtrail-logs"),
+        ],
+        &[
+            "lookup-events",
+            "lake-query",
+            "log-object-read",
+            "athena-trail",
+        ],
+        &[
+            "other-object-read",
+            "describe-trails",
+            "athena-orders",
+            "log-object-write",
+        ],
+    )
+}
+
+fn system_objects() -> QueryCases {
+    let mut by_service = call(
+        "service-create",
+        &t(3, 12, 3, 0),
+        "ec2",
+        "CreateNetworkInterface",
+    );
+    if let Some(o) = by_service.as_object_mut() {
+        o.insert(
+            "userIdentity".into(),
+            json!({"type": "AWSService", "invokedBy": "elasticloadbalancing.amazonaws.com"}),
+        );
+    }
+    cases(
+        "system-objects-created-or-deleted",
+        vec![
+            call("vpc-created", &t(3, 12, 0, 0), "ec2", "CreateVpc"),
+            call("instance-launched", &t(3, 12, 1, 0), "ec2", "RunInstances"),
+            call("role-deleted", &t(3, 12, 2, 0), "iam", "DeleteRole"),
+            by_service,
+            set(
+                call("denied-delete", &t(3, 12, 4, 0), "s3", "DeleteBucket"),
+                "errorCode",
+                json!("AccessDenied"),
+            ),
+            call("describe", &t(3, 12, 5, 0), "ec2", "DescribeVpcs"),
+            call(
+                "tag-update",
+                &t(3, 12, 6, 0),
+                "ec2",
+                "ModifyInstanceAttribute",
+            ),
+        ],
+        &["vpc-created", "instance-launched", "role-deleted"],
+        &["service-create", "denied-delete", "describe", "tag-update"],
+    )
+}
+
+fn audit_record_completeness() -> QueryCases {
+    let mut no_ip = call("no-source-ip", &t(3, 11, 0, 0), "ec2", "RunInstances");
+    let mut no_caller = call("no-caller", &t(3, 11, 1, 0), "ec2", "CreateVolume");
+    if let Some(o) = no_ip.as_object_mut() {
+        o.remove("sourceIPAddress");
+    }
+    if let Some(o) = no_caller.as_object_mut() {
+        o.insert("userIdentity".into(), json!({"type": "Unknown"}));
+    }
+    let mut service_event = call("service-event", &t(3, 11, 2, 0), "kms", "RotateKey");
+    if let Some(o) = service_event.as_object_mut() {
+        o.insert("eventType".into(), json!("AwsServiceEvent"));
+        o.insert(
+            "userIdentity".into(),
+            json!({"accountId": ACCOUNT, "invokedBy": "kms.amazonaws.com"}),
+        );
+        o.remove("sourceIPAddress");
+    }
+    cases(
+        "audit-record-completeness",
+        vec![
+            no_ip,
+            no_caller,
+            service_event,
+            call("complete", &t(3, 11, 3, 0), "ec2", "RunInstances"),
+        ],
+        &["no-source-ip", "no-caller"],
+        &["service-event", "complete"],
+    )
 }
 
 fn cases(query: &'static str, events: Vec<Value>, found: &[&str], missed: &[&str]) -> QueryCases {
@@ -707,6 +847,36 @@ fn failed_login_burst() -> QueryCases {
         ));
         found.push(id);
     }
+    // Eleven failed root sign-ins of one account from eleven addresses: a burst on that root.
+    for i in 0..11 {
+        let id = format!("burst-root-{i:02}");
+        events.push(console_login(
+            &id,
+            &t(2, 10, i / 6, (i % 6) * 10),
+            root(),
+            false,
+            "No",
+            &format!("192.0.2.{}", i + 100),
+        ));
+        found.push(id);
+    }
+    // Six failed root sign-ins each for two accounts, through the same console URL: two
+    // principals, neither with a burst (keying by the URL would see twelve).
+    for (n, account) in [ACCOUNT, OTHER_ACCOUNT].into_iter().enumerate() {
+        for i in 0..6 {
+            let id = format!("two-roots-{n}-{i:02}");
+            let identity = json!({"type": "Root", "principalId": account, "arn": format!("arn:aws:iam::{account}:root"), "accountId": account});
+            events.push(console_login(
+                &id,
+                &t(2, 12, 0, i * 20 + n as u32 * 7),
+                identity,
+                false,
+                "No",
+                &format!("198.18.{n}.{i}"),
+            ));
+            missed.push(id);
+        }
+    }
     // Successful sign-ins do not count.
     for i in 0..11 {
         let id = format!("success-{i:02}");
@@ -856,6 +1026,34 @@ fn s3_public() -> QueryCases {
                 "requestParameters",
                 policy(json!({"AWS": format!("arn:aws:iam::{OTHER_ACCOUNT}:root")})),
             ),
+            // Allow for one account and `*` only in a Deny: judged per statement, not public.
+            set(
+                call("s3-policy-split", &t(2, 10, 8, 0), "s3", "PutBucketPolicy"),
+                "requestParameters",
+                json!({"bucketName": "shop-assets", "bucketPolicy": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:role/app")}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::shop-assets/*"},
+                    {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::shop-assets/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}}),
+            ),
+            // `*` pinned to a VPC endpoint: not public; `*` with only a TLS condition: public.
+            set(
+                call("s3-policy-vpce", &t(2, 10, 9, 0), "s3", "PutBucketPolicy"),
+                "requestParameters",
+                json!({"bucketName": "shop-assets", "bucketPolicy": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::shop-assets/*",
+                     "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-0a1b2c3d"}}}]}}),
+            ),
+            set(
+                call(
+                    "s3-policy-tls-only",
+                    &t(2, 10, 10, 0),
+                    "s3",
+                    "PutBucketPolicy",
+                ),
+                "requestParameters",
+                json!({"bucketName": "shop-assets", "bucketPolicy": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::shop-assets/*",
+                     "Condition": {"Bool": {"aws:SecureTransport": "true"}}}]}}),
+            ),
             set(
                 call("s3-acl-owner", &t(2, 10, 6, 0), "s3", "PutBucketAcl"),
                 "requestParameters",
@@ -878,8 +1076,15 @@ fn s3_public() -> QueryCases {
             "s3-acl-allusers",
             "s3-pab-deleted",
             "s3-pab-off",
+            "s3-policy-tls-only",
         ],
-        &["s3-policy-account", "s3-acl-owner", "s3-pab-on"],
+        &[
+            "s3-policy-account",
+            "s3-acl-owner",
+            "s3-pab-on",
+            "s3-policy-split",
+            "s3-policy-vpce",
+        ],
     )
 }
 
@@ -1395,13 +1600,47 @@ fn expensive_services() -> QueryCases {
                 "errorCode",
                 json!("AccessDeniedException"),
             ),
+            // Neptune and DocumentDB are created through RDS: told apart by the engine.
+            set(
+                call("neptune-first", &t(2, 10, 4, 0), "rds", "CreateDBCluster"),
+                "requestParameters",
+                json!({"dBClusterIdentifier": "graph-1", "engine": "neptune"}),
+            ),
+            set(
+                call(
+                    "postgres-create",
+                    &t(2, 10, 5, 0),
+                    "rds",
+                    "CreateDBInstance",
+                ),
+                "requestParameters",
+                json!({"dBInstanceIdentifier": "orders", "engine": "postgres", "dBInstanceClass": "db.t3.micro"}),
+            ),
+            set(
+                call(
+                    "baseline-docdb",
+                    "2024-08-21T10:00:00Z",
+                    "rds",
+                    "CreateDBCluster",
+                ),
+                "requestParameters",
+                json!({"dBClusterIdentifier": "docs-0", "engine": "docdb"}),
+            ),
+            set(
+                call("docdb-again", &t(2, 10, 6, 0), "rds", "CreateDBInstance"),
+                "requestParameters",
+                json!({"dBInstanceIdentifier": "docs-1", "engine": "docdb", "dBClusterIdentifier": "docs-0"}),
+            ),
         ],
-        &["redshift-first"],
+        &["redshift-first", "neptune-first"],
         &[
             "redshift-describe",
             "baseline-sagemaker",
             "sagemaker-again",
             "emr-denied",
+            "postgres-create",
+            "baseline-docdb",
+            "docdb-again",
         ],
     )
 }

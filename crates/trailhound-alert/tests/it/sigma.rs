@@ -137,6 +137,10 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("all", "sel: {userAgent|contains|all: [aws-cli, ' -x']}\n  condition: sel", &["s5"]),
     ("neq", "sel: {eventSource|neq: [signin.amazonaws.com, ecs.amazonaws.com]}\n  condition: sel", &["s3", "s4", "s5"]),
     ("1 of, all of them, parentheses", "sel_a: {eventName: RunTask}\n  sel_b: {eventName: RunInstances}\n  _skip: {eventName: ConsoleLogin}\n  condition: (1 of sel_*) and not all of them", &["s2", "s5"]),
+    ("keywords anywhere, case-insensitive", "kw: [TRUFFLEHOG, 'nomatch*here']\n  condition: kw", &["s4"]),
+    ("keywords in identity and payload text", "kw: [mallory, 'bucketname']\n  condition: kw", &["s3", "s4"]),
+    ("keywords with all", "kw:\n    '|all': [bucketName, suspended]\n  condition: kw", &["s3"]),
+    ("keywords near miss", "kw:\n    '|all': [bucketName, enabled]\n  condition: kw", &[]),
     ("list of maps", "sel:\n    - {eventName: ConsoleLogin, userAgent|startswith: mozilla}\n    - {eventName: RunTask, userAgent|endswith: 'Python/3.12'}\n  condition: sel", &["s1"]),
 ];
 
@@ -158,7 +162,11 @@ async fn sigma_rules_match_as_the_specification_says() {
     let sub = rules.path().join("more");
     std::fs::create_dir(&sub).unwrap();
     std::fs::write(sub.join("win.yaml"), "title: win\nlogsource: {product: windows, category: process_creation}\ndetection: {s: {Image: x}, condition: s}\n").unwrap();
-    std::fs::write(sub.join("kw.yml"), "title: kw\nlogsource: {product: aws, service: cloudtrail}\ndetection: {k: [evil], condition: k}\n").unwrap();
+    std::fs::write(
+        sub.join("kw.yml"),
+        "title: kw\ncorrelation: {type: temporal_ordered, rules: [x], timespan: 5m}\n",
+    )
+    .unwrap();
     std::fs::write(sub.join("corr.yml"), "title: corr\ncorrelation: {type: event_count, rules: [x], timespan: 5m, condition: {gte: 3}}\n").unwrap();
     std::fs::write(sub.join("coll.yml"), "action: global\nlogsource: {product: aws, service: cloudtrail}\nlevel: low\n---\ntitle: from a collection\ndetection: {s: {eventName: RunTask}, condition: s}\n").unwrap();
     let set = load(&[rules.path().to_path_buf()]).unwrap();
@@ -169,8 +177,8 @@ async fn sigma_rules_match_as_the_specification_says() {
         .collect();
     assert_eq!(skipped.len(), 3, "{skipped:?}");
     assert!(skipped["win"].contains("is not AWS CloudTrail"));
-    assert!(skipped["kw"].contains("keyword"));
-    assert!(skipped["corr"].contains("correlation"));
+    assert!(skipped["kw"].contains("temporal_ordered"));
+    assert!(skipped["corr"].contains("a correlation of rules not loaded"));
     assert_eq!(set.rules.len(), CASES.len() + 1);
 
     let e = engine(&lake());
@@ -238,4 +246,113 @@ async fn an_event_name_equality_prunes_row_groups() {
         n(format!("SELECT count(*) FROM cloudtrail WHERE {predicate}")).await,
         n("SELECT count(*) FROM cloudtrail WHERE lower(eventname) = 'stoplogging'".into()).await
     );
+}
+
+/// Sign-in events for the correlation rules: six failures for `victim` (minutes 1 to 6, six
+/// addresses), then a success (minute 8); three failures for `other` (minutes 10 to 12).
+fn login_lake() -> std::path::PathBuf {
+    let login = |id: &str, minute: u32, user: &str, ip: &str, ok: bool| {
+        event(
+            id,
+            minute,
+            "ConsoleLogin",
+            "signin.amazonaws.com",
+            serde_json::json!({
+                "userIdentity": {"type": "IAMUser", "userName": user, "arn": format!("arn:aws:iam::111122223333:user/{user}")},
+                "sourceIPAddress": ip,
+                "responseElements": {"ConsoleLogin": if ok { "Success" } else { "Failure" }},
+                "errorMessage": if ok { serde_json::Value::Null } else { "Failed authentication".into() },
+            }),
+        )
+    };
+    let mut records = Vec::new();
+    for m in 1..=6 {
+        records.push(login(
+            &format!("v{m}"),
+            m,
+            "victim",
+            &format!("198.51.100.{m}"),
+            false,
+        ));
+    }
+    records.push(login("v-ok", 8, "victim", "198.51.100.1", true));
+    for m in 10..=12 {
+        records.push(login(&format!("o{m}"), m, "other", "203.0.113.5", false));
+    }
+    let dir = tempfile::tempdir().unwrap().keep();
+    let day = dir.join("AWSLogs/111122223333/CloudTrail/eu-west-1/2024/04/02");
+    std::fs::create_dir_all(&day).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(
+            day.join("111122223333_CloudTrail_eu-west-1_20240402T0810Z_l.json.gz"),
+        )
+        .unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(
+        serde_json::json!({"Records": records})
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
+    gz.finish().unwrap();
+    converted(&dir)
+}
+
+/// Correlation rules as windowed SQL: event_count, value_count and temporal, grouped, with the
+/// window's events named; base rules not reported on their own unless `generate: true`.
+#[tokio::test]
+async fn correlation_rules_count_in_sliding_windows() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "logsource: {product: aws, service: cloudtrail}\nlevel: high\n";
+    std::fs::write(
+        dir.path().join("base.yml"),
+        format!(
+            "title: failed sign-in\nname: failed_login\n{head}detection:\n  sel: {{eventName: ConsoleLogin, errorMessage: Failed authentication}}\n  condition: sel\n\
+             ---\ntitle: good sign-in\nid: 6f1e7c1a-0000-4000-8000-000000000001\n{head}detection:\n  sel: {{eventName: ConsoleLogin, responseElements.ConsoleLogin: Success}}\n  condition: sel\n"
+        ),
+    )
+    .unwrap();
+    let corr = |title: &str, body: &str| {
+        format!("title: {title}\nlevel: critical\ncorrelation:\n{body}\n")
+    };
+    let docs = [
+        corr("burst", "  type: event_count\n  rules: [failed_login]\n  group-by: [userIdentity.userName]\n  timespan: 5m\n  condition: {gte: 5}"),
+        corr("burst in a minute", "  type: event_count\n  rules: [failed_login]\n  group-by: [userIdentity.userName]\n  timespan: 1m\n  condition: {gte: 5}"),
+        corr("many addresses", "  type: value_count\n  rules: [failed_login]\n  group-by: [userIdentity.userName]\n  timespan: 5m\n  condition: {field: sourceIPAddress, gte: 6}"),
+        corr("too many addresses", "  type: value_count\n  rules: [failed_login]\n  group-by: [userIdentity.userName]\n  timespan: 5m\n  condition: {field: sourceIPAddress, gte: 7}"),
+        corr("failures then success", "  type: temporal\n  rules: [failed_login, 6f1e7c1a-0000-4000-8000-000000000001]\n  group-by: [user]\n  aliases: {user: {failed_login: userIdentity.userName, 6f1e7c1a-0000-4000-8000-000000000001: userIdentity.arn}}\n  timespan: 10m"),
+        corr("failures then success by name", "  type: temporal\n  rules: [failed_login, 6f1e7c1a-0000-4000-8000-000000000001]\n  group-by: [userIdentity.userName]\n  timespan: 10m\n  generate: true"),
+        corr("missing base", "  type: event_count\n  rules: [no_such_rule]\n  timespan: 5m\n  condition: {gte: 1}"),
+    ];
+    std::fs::write(dir.path().join("corr.yml"), docs.join("---\n")).unwrap();
+    let set = load(&[dir.path().to_path_buf()]).unwrap();
+    assert_eq!(set.skipped.len(), 1, "{:?}", set.skipped);
+    assert!(set.skipped[0].reason.contains("no_such_rule"));
+
+    let e = engine(&login_lake());
+    let out = run(&e, &set.rules, 0, 4_102_444_800_000_000).await.unwrap();
+    let rows = trailhound_query::output::text_rows(&out.batches).unwrap();
+    let eventids_col = out.schema.index_of("eventids").unwrap();
+    let mut got: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in &rows {
+        got.entry(r[0].clone())
+            .or_default()
+            .push(r[eventids_col].clone());
+    }
+    let ids = |list: &[&str]| serde_json::json!(list).to_string();
+    let victim = ids(&["v1", "v2", "v3", "v4", "v5", "v6"]);
+    assert_eq!(got.remove("burst").unwrap(), std::slice::from_ref(&victim));
+    assert_eq!(got.remove("many addresses").unwrap(), [victim]);
+    // The aliased group differs per rule (a name and an ARN): the two never meet.
+    assert!(!got.contains_key("failures then success"));
+    assert_eq!(
+        got.remove("failures then success by name").unwrap(),
+        [ids(&["v-ok", "v1", "v2", "v3", "v4", "v5", "v6"])]
+    );
+    // `generate: true` reports the base rules' own matches; nothing else does.
+    let good = got.remove("good sign-in").unwrap();
+    assert_eq!(good, [ids(&["v-ok"])]);
+    assert_eq!(got.remove("failed sign-in").unwrap().len(), 9);
+    assert!(got.is_empty(), "{got:?}");
 }

@@ -746,3 +746,39 @@ fn timeline_bad_subjects_are_one_line_errors() {
         assert!(!out_file.exists(), "a page was written for {args:?}");
     }
 }
+
+/// A framework report in Chromium: the controls table first, each control with its status, the
+/// checks after; sound (no overflow, prints, no script ran).
+#[test]
+fn framework_report_pages_render_their_controls() {
+    let lake = sample_lake();
+    for (kind, ids) in [
+        ("pci-dss", &["10.2.1.4", "10.4"][..]),
+        ("soc2", &["CC6.1", "CC8.1"][..]),
+        ("hipaa", &["164.312(b)", "164.308(a)(5)(ii)(C)"][..]),
+    ] {
+        let p = page(
+            &[
+                "report",
+                kind,
+                "--from",
+                "2024-07-30",
+                "--until",
+                "2024-08-08",
+            ],
+            lake,
+            &format!("framework-{kind}"),
+        );
+        let v = browse(&p, None);
+        assert_sound(&v, &[]);
+        let text = body(&v);
+        for id in ids {
+            assert!(text.contains(id), "{kind}: {id}: {text}");
+        }
+        // Every framework has a control CloudTrail alone cannot evidence: it says so.
+        assert!(text.contains("not evidenced"), "{text}");
+        let controls = text.find("requirement").unwrap();
+        let checks = text.find("Checks").unwrap();
+        assert!(controls < checks, "the controls come before the checks");
+    }
+}

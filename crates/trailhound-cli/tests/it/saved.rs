@@ -60,7 +60,8 @@ fn run_with_typed_parameters_and_exit_codes() {
     let out = run(&base);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let csv = text(&out.stdout);
-    assert_eq!(csv.lines().count(), 3, "{csv}");
+    // The bursts from one IP, for one user and for one account's root user.
+    assert_eq!(csv.lines().count(), 4, "{csv}");
     // With a higher threshold nothing is a burst; --fail-on-findings turns findings into exit 2.
     let mut args = base.clone();
     args.extend([&"-p" as &dyn AsRef<std::ffi::OsStr>, &"threshold=11"]);
@@ -543,5 +544,260 @@ fn run_sigma_runs_a_folder_of_rules_and_names_what_it_skips() {
         crate::text(&out.stderr).contains("no Sigma rule for AWS CloudTrail"),
         "{}",
         crate::text(&out.stderr)
+    );
+}
+
+/// `report pci-dss|soc2|hipaa`: every control with its status and evidence, in md, html and json;
+/// `report cis` is the compliance category.
+#[test]
+fn framework_reports_give_each_control_a_status() {
+    let lake = sample_lake();
+    let report = |kind: &str, format: &str, extra: &[&str]| {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![
+            &"report",
+            &kind,
+            &"--lake",
+            &lake,
+            &"--from",
+            &"2024-07-31",
+            &"--until",
+            &"2024-08-07",
+            &"--format",
+        ];
+        args.push(&format);
+        for e in extra {
+            args.push(e);
+        }
+        run(&args)
+    };
+    let expected: [(&str, &[&str]); 3] = [
+        (
+            "pci-dss",
+            &[
+                "10.2.1", "10.2.1.1", "10.2.1.2", "10.2.1.3", "10.2.1.4", "10.2.1.5", "10.2.1.6",
+                "10.2.1.7", "10.2.2", "10.3", "10.4",
+            ],
+        ),
+        (
+            "soc2",
+            &["CC6.1", "CC6.2", "CC6.3", "CC7.2", "CC7.3", "CC8.1"],
+        ),
+        (
+            "hipaa",
+            &[
+                "164.312(b)",
+                "164.308(a)(1)(ii)(D)",
+                "164.308(a)(5)(ii)(C)",
+                "164.312(d)",
+            ],
+        ),
+    ];
+    for (kind, ids) in expected {
+        let out = report(kind, "json", &[]);
+        assert_eq!(out.status.code(), Some(0), "{kind}: {}", text(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let controls = v["framework"]["controls"].as_array().unwrap();
+        let got: Vec<&str> = controls.iter().map(|c| c["id"].as_str().unwrap()).collect();
+        assert_eq!(got, ids, "{kind}");
+        let sections = v["sections"].as_array().unwrap();
+        for c in controls {
+            let status = c["status"].as_str().unwrap();
+            let evidence = c["evidence"].as_array().unwrap();
+            // A control's status follows from its queries: flagged rows mean review; a control no
+            // query evidences never passes.
+            let flagged: u64 = evidence
+                .iter()
+                .filter(|e| e["role"] == "flags")
+                .map(|e| e["count"].as_u64().unwrap())
+                .sum();
+            if evidence.is_empty() {
+                assert_eq!(status, "not-evidenced", "{c}");
+                assert!(c["note"]
+                    .as_str()
+                    .unwrap()
+                    .contains("CloudTrail records API calls"));
+            } else if flagged > 0 {
+                assert_eq!(status, "review", "{c}");
+            } else {
+                assert!(["evidenced", "gap"].contains(&status), "{c}");
+            }
+            for e in evidence {
+                let s = sections
+                    .iter()
+                    .find(|s| s["name"] == e["query"])
+                    .unwrap_or_else(|| panic!("no section for {e}"));
+                assert_eq!(s["count"], e["count"], "{e}");
+            }
+        }
+        // Markdown: the controls table, then the checks.
+        let out = report(kind, "md", &[]);
+        let md = text(&out.stdout);
+        assert!(
+            md.starts_with(&format!("# trailhound {kind} report\n")),
+            "{md}"
+        );
+        assert!(
+            md.contains("| control | requirement | status | note |"),
+            "{md}"
+        );
+        for id in ids {
+            assert!(md.contains(&format!("\n| {id} | ")), "{kind} {id}: {md}");
+        }
+        // HTML: the controls table with a status per control.
+        let out = report(kind, "html", &[]);
+        let h = text(&out.stdout);
+        assert!(h.contains("<table id=\"controls-table\">"), "{h}");
+        assert_eq!(
+            h.matches("<span class=\"status status-").count(),
+            // one in the table and one in the heading of each control, one per check twice
+            2 * ids.len() + 2 * v["sections"].as_array().unwrap().len(),
+            "{kind}"
+        );
+    }
+    // PCI DSS on the sample: failed sign-ins are there to review; review is never evidenced.
+    let out = report("pci-dss", "json", &["--fail-on-findings"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |id: &str| {
+        v["framework"]["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("10.2.1.4"), "review");
+    assert_eq!(status("10.4"), "not-evidenced");
+
+    // A lake of management events only: data access cannot be evidenced, and says so.
+    let mgmt = cases_lake("cis-4.04-iam-policy-changes");
+    let out = run(&[
+        &"report",
+        &"hipaa",
+        &"--lake",
+        &mgmt,
+        &"--from",
+        &"2024-09-01",
+        &"--until",
+        &"2024-09-08",
+        &"--format",
+        &"json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let audit = &v["framework"]["controls"][0];
+    assert_eq!(audit["id"], "164.312(b)");
+    assert_eq!(audit["status"], "not-evidenced", "{audit}");
+    assert!(audit["note"].as_str().unwrap().contains("no data events"));
+
+    // `cis` is the compliance category; an unknown report names the choices.
+    let names = |kind: &str| -> Vec<String> {
+        let out = report(kind, "json", &[]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names("cis"), names("compliance"));
+    let out = report("iso27001", "md", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("cis, pci-dss, soc2, hipaa"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// `queries --attack T1562`: the detections of a technique and its sub-techniques.
+#[test]
+fn queries_by_attack_technique() {
+    let out = run(&[&"queries", &"--attack", &"T1562"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    assert!(listed.contains("cloudtrail-tampering"), "{listed}");
+    assert!(!listed.contains("root-login-and-use"), "{listed}");
+    let out = run(&[
+        &"queries",
+        &"--attack",
+        &"T1562.008",
+        &"--category",
+        &"threats",
+    ]);
+    let narrow = text(&out.stdout);
+    assert!(narrow.contains("cloudtrail-tampering"), "{narrow}");
+    assert!(!narrow.contains("security-services-disabled"), "{narrow}");
+    let out = run(&[&"queries", &"show", &"cloudtrail-tampering"]);
+    assert!(text(&out.stdout).contains("ATT&CK: T1562.008"));
+    let out = run(&[&"queries", &"--attack", &"T9999"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no saved query is mapped to ATT&CK technique \"T9999\""));
+}
+
+/// `report … --sigma PATH`: a section per Sigma rule beside the catalog's, or alone with
+/// `report sigma`; its ATT&CK tags become technique ids.
+#[test]
+fn reports_take_sigma_rules() {
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::write(
+        rules.path().join("stop.yml"),
+        "title: Trail stopped\nid: 5b0e0f0e-1111-4222-8333-000000000002\nlevel: critical\n\
+         tags: [attack.defense-evasion, attack.t1562.008]\n\
+         logsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  sel: {eventName: StopLogging}\n  condition: sel\n\
+         ---\ntitle: Nothing here\nlevel: informational\n\
+         logsource: {product: aws, service: cloudtrail}\n\
+         detection:\n  sel: {eventName: NoSuchCall}\n  condition: sel\n",
+    )
+    .unwrap();
+    let report = |kind: &str| {
+        crate::run(&[
+            &"report",
+            &kind,
+            &"--sigma",
+            &rules.path(),
+            &"--lake",
+            &crate::sample_lake(),
+            &"--from",
+            &"2024-07-01",
+            &"--until",
+            &"2024-09-01",
+            &"--format",
+            &"json",
+        ])
+    };
+    let out = report("sigma");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sections = v["sections"].as_array().unwrap();
+    assert_eq!(sections.len(), 2, "{v}");
+    let stop = &sections[0];
+    assert_eq!(stop["name"], "sigma:5b0e0f0e-1111-4222-8333-000000000002");
+    assert_eq!(
+        (stop["status"].as_str(), stop["count"].as_u64()),
+        (Some("findings"), Some(1))
+    );
+    assert_eq!(stop["attack"], serde_json::json!(["T1562.008"]));
+    assert_eq!(stop["severity"], "critical");
+    assert_eq!(sections[1]["status"], "none");
+    assert_eq!(sections[1]["severity"], "info");
+
+    let out = report("threats");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = v["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"cloudtrail-tampering")
+            && names.contains(&"sigma:5b0e0f0e-1111-4222-8333-000000000002"),
+        "{names:?}"
     );
 }

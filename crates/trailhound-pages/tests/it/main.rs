@@ -60,6 +60,7 @@ fn section(name: &str, count: usize, rows: Vec<Vec<String>>, per_day: &[(&str, u
         severity: "high".into(),
         description: "What it looks for.".into(),
         references: vec!["CIS 4.3".into()],
+        attack: vec!["T1078.004".into()],
         status: if count > 0 { "findings" } else { "none" }.into(),
         count,
         columns: vec!["eventid".into(), "eventtime".into(), "principal".into()],
@@ -103,6 +104,7 @@ fn small_report() -> Report {
                 },
             ],
         },
+        framework: None,
         sections: vec![
             section(
                 "root-usage",

@@ -3,11 +3,13 @@
 //! - JSON access on the JSON-text columns from datafusion-functions-json (`json_get_str`, `->>`…);
 //! - Trino/Athena/CloudTrail Lake shims ([`trino`]) so that queries brought from there run as is;
 //! - CloudTrail helpers ([`helpers`]): ARN parts, IP in CIDR, a principal's display name;
-//! - [`json_values`]: every scalar at a dotted path of a JSON text, through arrays (Sigma fields).
+//! - [`json_values`]: every scalar at a dotted path of a JSON text, through arrays (Sigma fields);
+//! - [`policy`]: IAM policy documents judged per statement (public grants, foreign accounts).
 
 pub mod helpers;
 pub mod json_values;
 pub mod jsonpath;
+pub mod policy;
 pub mod trino;
 
 use std::sync::Arc;
@@ -31,6 +33,7 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     let mut v = trino::udfs();
     v.extend(helpers::udfs());
     v.push(json_values::udf());
+    v.extend(policy::udfs());
     v
 }
 

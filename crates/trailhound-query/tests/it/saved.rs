@@ -231,3 +231,65 @@ async fn a_saved_query_prunes_to_its_window() {
     );
     assert!(one.rows > 0 && one.rows < every.rows);
 }
+
+/// Every framework control names queries of the built-in catalog, states its requirement, and
+/// either has queries or says why CloudTrail alone cannot evidence it; detections carry ATT&CK ids.
+#[test]
+fn frameworks_map_to_existing_queries_and_detections_to_attack() {
+    use trailhound_query::frameworks::{framework, FRAMEWORKS};
+    let cat = Catalog::builtin().unwrap();
+    assert_eq!(
+        FRAMEWORKS.iter().map(|f| f.name).collect::<Vec<_>>(),
+        ["pci-dss", "soc2", "hipaa"]
+    );
+    for f in FRAMEWORKS {
+        for c in f.controls {
+            assert!(!c.title.is_empty() && !c.text.is_empty(), "{}", c.id);
+            assert!(
+                c.queries.is_empty() == c.not_evidenced.is_some(),
+                "{} {}: queries or a reason, not both",
+                f.name,
+                c.id
+            );
+            for (q, _) in c.queries {
+                assert!(cat.get(q).is_ok(), "{} {} names {q}", f.name, c.id);
+            }
+        }
+    }
+    assert_eq!(framework("PCI").map(|f| f.name), Some("pci-dss"));
+    assert_eq!(framework("soc-2").map(|f| f.name), Some("soc2"));
+    assert!(framework("cis").is_none());
+
+    let mapped: Vec<_> = cat
+        .all()
+        .into_iter()
+        .filter(|q| !q.attack.is_empty())
+        .collect();
+    assert!(
+        mapped.len() >= 100,
+        "{} detections with ATT&CK ids",
+        mapped.len()
+    );
+    for q in cat.category("threats") {
+        assert!(!q.attack.is_empty(), "{} has no attack: header", q.name);
+    }
+    // `T1562` names its sub-techniques too; `T156` names nothing.
+    let evasion = cat.technique("T1562");
+    assert!(evasion.iter().any(|q| q.name == "cloudtrail-tampering"));
+    assert!(cat.technique("T156").is_empty());
+}
+
+#[test]
+fn attack_ids_are_checked() {
+    let bad = "-- title: x\n-- severity: low\n-- description: d\n-- attack: T1098.1\nSELECT 1";
+    let err = SavedQuery::parse("threats/x.sql", bad, "x.sql").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("\"T1098.1\" is not an ATT&CK technique id"),
+        "{err}"
+    );
+    let good =
+        "-- title: x\n-- severity: low\n-- description: d\n-- attack: T1098.001; T1078\nSELECT 1";
+    let q = SavedQuery::parse("threats/x.sql", good, "x.sql").unwrap();
+    assert_eq!(q.attack, ["T1098.001", "T1078"]);
+}
