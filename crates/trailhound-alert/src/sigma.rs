@@ -23,6 +23,7 @@
 
 use std::path::{Path, PathBuf};
 
+use trailhound_model::lake::UNKNOWN_DATE;
 use trailhound_model::schema::{Kind, RECORD};
 use yaml_serde::{Mapping, Value as Y};
 
@@ -1537,6 +1538,13 @@ pub fn scans(rules: &[SigmaRule], from: i64, until: i64) -> Vec<(Vec<usize>, Str
     let (named, other): (Vec<usize>, Vec<usize>) = (0..rules.len())
         .filter(|&i| rules[i].correlation.is_none() && rules[i].standalone)
         .partition(|&i| rules[i].event_names.is_some());
+    let day = |t: i64| -> String {
+        trailhound_model::time::format_event_time(t)
+            .chars()
+            .take(10)
+            .collect()
+    };
+    let (first_day, last_day) = (day(from), day(until.saturating_sub(1).max(from)));
     let mut out = Vec::new();
     for (group, filtered) in [(named, true), (other, false)] {
         for chunk in group.chunks(RULES_PER_SCAN) {
@@ -1568,12 +1576,22 @@ pub fn scans(rules: &[SigmaRule], from: i64, until: i64) -> Vec<(Vec<usize>, Str
                 let p: Vec<&str> = chunk.iter().map(|&i| rules[i].predicate.as_str()).collect();
                 format!(" AND ({})", p.join(" OR "))
             };
-            let sql = format!(
+            // Events without an `eventTime` are placed on the day of their log's delivery
+            // folder (their `date` partition, or `unknown` outside CloudTrail's layout): a
+            // second scan finds those of the window's days, and every `unknown` one, so that
+            // the windowed scan stays pruned by date.
+            let select = format!(
                 "SELECT to_char(eventtime, '%Y-%m-%dT%H:%M:%SZ') AS eventtime, eventid, eventname, eventsource, \
                    user_display_name(useridentity) AS principal, sourceipaddress, account, region, {} \
-                 FROM cloudtrail WHERE eventtime >= to_timestamp_micros({from}) \
-                   AND eventtime < to_timestamp_micros({until}){pre}{any}",
+                 FROM cloudtrail WHERE",
                 flags.join(", "),
+            );
+            let sql = format!(
+                "{select} eventtime >= to_timestamp_micros({from}) \
+                   AND eventtime < to_timestamp_micros({until}){pre}{any} \
+                 UNION ALL \
+                 {select} eventtime IS NULL AND (\"date\" = '{UNKNOWN_DATE}' \
+                   OR (\"date\" >= '{first_day}' AND \"date\" <= '{last_day}')){pre}{any}",
             );
             out.push((chunk.to_vec(), sql));
         }

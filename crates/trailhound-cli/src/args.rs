@@ -64,6 +64,89 @@ pub enum Command {
     /// destination. With --once, exit code 0 when nothing was sent, 2 when findings were sent,
     /// 1 on an error or a failed delivery (retried next run).
     Watch(WatchArgs),
+    /// Run a cluster's scheduler (Apache DataFusion Ballista) for `--cluster df://HOST:PORT`:
+    /// it splits each query's plan into stages and hands their tasks to the executors.
+    Scheduler(SchedulerArgs),
+    /// Print the `CREATE EXTERNAL TABLE` statement with which Athena (Glue) or Trino reads the
+    /// lake in S3 as it is, with partition projection over its accounts, regions and days.
+    Ddl(DdlArgs),
+    /// Run a cluster executor: it registers with the scheduler and runs the tasks it is given,
+    /// reading the lake itself (the same folder on every machine, or S3 with its own
+    /// credentials).
+    Executor(ExecutorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DdlArgs {
+    /// The lake (or use --lake / TRAILHOUND_LAKE).
+    pub lake_pos: Option<String>,
+    #[command(flatten)]
+    pub lake: LakeArg,
+    /// The engine the statement is for.
+    #[arg(long, value_enum, default_value = "athena")]
+    pub engine: DdlEngineArg,
+    /// Where the lake is (or will be) in S3, `s3://bucket/prefix` [default: the lake, when it
+    /// is in S3].
+    #[arg(long, value_name = "s3://BUCKET/PREFIX")]
+    pub location: Option<String>,
+    /// The table's name [default: cloudtrail, or insights with --insights].
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Describe the Insights events (`insights/`) instead of the trail's.
+    #[arg(long)]
+    pub insights: bool,
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DdlEngineArg {
+    Athena,
+    Trino,
+}
+
+#[derive(Debug, Args)]
+pub struct SchedulerArgs {
+    /// Address to listen on (port 0: any free port, printed once listening).
+    #[arg(long, value_name = "HOST:PORT", default_value = "0.0.0.0:50050")]
+    pub bind: std::net::SocketAddr,
+    /// The host name executors and clients reach this scheduler by [default: the bind address].
+    #[arg(long, value_name = "HOST")]
+    pub external_host: Option<String>,
+    /// Executors needed before `GET /readyz` answers 200.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub ready_executors: usize,
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecutorArgs {
+    /// The scheduler: `df://HOST:PORT` or `HOST:PORT`.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub scheduler: String,
+    /// Address for task output (Arrow Flight); the next port is its gRPC port.
+    #[arg(long, value_name = "HOST:PORT", default_value = "0.0.0.0:50051")]
+    pub bind: std::net::SocketAddr,
+    /// The host name the scheduler and other executors reach this one by [default: the bind
+    /// address].
+    #[arg(long, value_name = "HOST")]
+    pub external_host: Option<String>,
+    /// Tasks at once [default: all cores].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Folder for shuffle output and spills [default: a temporary folder].
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Memory for task operators (they spill beyond it): 8G, 512M [default: most of the
+    /// machine's].
+    #[arg(long, value_parser = parse_size)]
+    pub memory_limit: Option<u64>,
+    /// Seconds between heartbeats to the scheduler.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub heartbeat: u64,
+    #[command(flatten)]
+    pub s3: S3Args,
 }
 
 #[derive(Debug, Args)]
@@ -575,6 +658,10 @@ pub struct EngineArgs {
     /// Worker threads [default: all cores].
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
+    /// Run the queries on a cluster: `df://HOST:PORT`, the address of a `trailhound scheduler`
+    /// [default: TRAILHOUND_CLUSTER, else `cluster` in the config file].
+    #[arg(long, value_name = "df://HOST:PORT", env = "TRAILHOUND_CLUSTER")]
+    pub cluster: Option<String>,
     #[command(flatten)]
     pub s3: S3Args,
 }

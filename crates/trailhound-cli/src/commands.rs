@@ -23,5 +23,8 @@ pub fn run(cli: Cli, printer: &Printer) -> Result<ExitCode> {
         Command::Timeline(a) => crate::timeline::run_timeline(a, printer),
         Command::MetricFilter(a) => crate::metric_filter::run_metric_filter(a, printer),
         Command::Watch(a) => crate::watch::run_watch(a, printer),
+        Command::Ddl(a) => crate::ddl::run_ddl(a),
+        Command::Scheduler(a) => crate::cluster::run_scheduler(a, printer),
+        Command::Executor(a) => crate::cluster::run_executor(a, printer),
     }
 }

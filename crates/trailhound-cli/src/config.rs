@@ -1,8 +1,9 @@
 //! The user's config file: `$TRAILHOUND_CONFIG`, else `$XDG_CONFIG_HOME/trailhound/config.toml`,
-//! else `~/.config/trailhound/config.toml`. Today it holds the default lake:
+//! else `~/.config/trailhound/config.toml`. It holds the default lake and cluster:
 //!
 //! ```toml
 //! lake = "/data/cloudtrail-lake"
+//! cluster = "df://scheduler.internal:50050"
 //! ```
 
 use std::path::PathBuf;
@@ -16,6 +17,9 @@ pub struct Config {
     /// The lake (a folder or `s3://bucket/prefix`) used when neither an argument, `--lake`
     /// nor `TRAILHOUND_LAKE` names one.
     pub lake: Option<String>,
+    /// The cluster (`df://HOST:PORT`) queries run on when neither `--cluster` nor
+    /// `TRAILHOUND_CLUSTER` names one.
+    pub cluster: Option<String>,
 }
 
 /// Where the config file is looked for.

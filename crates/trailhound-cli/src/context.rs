@@ -83,6 +83,7 @@ pub fn open_engine(
     if !window.is_unbounded() {
         printer.detail(format_args!("window: {}", show_window(&window)));
     }
+    let remote = crate::cluster::remote(e, printer)?;
     let opts = EngineOptions {
         lake,
         raw,
@@ -90,6 +91,7 @@ pub fn open_engine(
         threads: e.threads,
         window,
         s3: e.s3.options(),
+        remote,
     };
     Ok(Engine::new(&opts)?)
 }

@@ -3,11 +3,13 @@
 //! table says which command returns which).
 
 mod args;
+mod cluster;
 mod commands;
 mod config;
 mod context;
 mod convert;
 mod cost;
+mod ddl;
 mod lookup;
 mod metric_filter;
 mod output;

@@ -441,7 +441,7 @@ fn run_statements(sql: &str, engine: &Engine, rt: &tokio::runtime::Runtime, s: &
             r = async {
                 for df in engine.plan(sql).await? {
                     let schema = Arc::new(df.schema().as_arrow().clone());
-                    let batches = df.collect().await.map_err(trailhound_query::QueryError::from)?;
+                    let batches = engine.collect(df).await?;
                     sink.print(&QueryOutput { schema, batches })?;
                 }
                 anyhow::Ok(())

@@ -144,6 +144,7 @@ pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
             memory_limit: a.engine.memory_limit.map(|m| m as usize),
             threads: a.engine.threads,
             s3: s3.clone(),
+            remote: crate::cluster::remote(&a.engine, printer)?,
             ..Default::default()
         },
         queue,

@@ -135,7 +135,7 @@ pub async fn measure(
     sizes: &HashMap<String, u64>,
 ) -> Result<Measurement> {
     let df = engine.context().sql(SQL).await?;
-    let mut stream = df.execute_stream().await?;
+    let mut stream = engine.stream(df).await?;
     let mut m = Measurement {
         sets: vec![Volume::default(); sets.len()],
         ..Default::default()

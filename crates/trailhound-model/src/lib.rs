@@ -18,6 +18,7 @@
 //! assert_eq!(back["x-new"], 1);
 //! ```
 
+pub mod ddl;
 pub mod decode;
 pub mod integrity;
 pub mod json;

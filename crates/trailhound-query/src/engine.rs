@@ -14,6 +14,7 @@ use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::LogicalPlanBuilder;
+use datafusion::physical_plan::{execute_stream, SendableRecordBatchStream};
 use datafusion::prelude::{col, lit, DataFrame, SessionConfig, SessionContext};
 use datafusion::sql::parser::DFParser;
 use datafusion::sql::sqlparser::dialect::GenericDialect;
@@ -26,6 +27,7 @@ use trailhound_store::{Location, Locator, S3Options};
 use crate::error::{QueryError, Result};
 use crate::lake_table::{table_schema, LakeTable};
 use crate::raw_table::RawTable;
+use crate::remote::{runs_here, Remote};
 
 /// What the engine reads and how.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +44,8 @@ pub struct EngineOptions {
     pub window: TimeWindow,
     /// How to reach a lake or raw logs in S3.
     pub s3: S3Options,
+    /// Where plans run instead of here (a cluster), if anywhere.
+    pub remote: Option<Arc<dyn Remote>>,
 }
 
 /// One result set.
@@ -61,6 +65,7 @@ impl QueryOutput {
 pub struct Engine {
     ctx: SessionContext,
     tables: Vec<String>,
+    remote: Option<Arc<dyn Remote>>,
 }
 
 impl Engine {
@@ -81,6 +86,9 @@ impl Engine {
         options.execution.parquet.pushdown_filters = true;
         options.execution.parquet.reorder_filters = true;
         options.sql_parser.enable_ident_normalization = true;
+        if let Some(remote) = &opts.remote {
+            config = remote.configure(config);
+        }
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(limit) = opts.memory_limit {
             runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
@@ -117,6 +125,7 @@ impl Engine {
         let mut engine = Engine {
             ctx,
             tables: Vec::new(),
+            remote: opts.remote.clone(),
         };
         if let Some(lake) = &opts.lake {
             engine.register_lake(lake, &opts.s3, &opts.window)?;
@@ -124,7 +133,7 @@ impl Engine {
         if let Some(raw) = &opts.raw {
             engine.register(
                 "cloudtrail_raw",
-                Arc::new(RawTable::new(raw, &opts.s3)?),
+                Arc::new(RawTable::new(raw, &opts.s3)?.with_single_output(opts.remote.is_some())),
                 &opts.window,
             )?;
         }
@@ -258,8 +267,32 @@ impl Engine {
         }
         let df = frames.remove(0).with_param_values(params)?;
         let schema = Arc::new(df.schema().as_arrow().clone());
-        let batches = df.collect().await?;
+        let batches = self.collect(df).await?;
         Ok(QueryOutput { schema, batches })
+    }
+
+    /// Executes a data frame here or, with a remote engine, there (planned here either way).
+    pub async fn stream(&self, df: DataFrame) -> Result<SendableRecordBatchStream> {
+        let Some(remote) = &self.remote else {
+            return Ok(df.execute_stream().await?);
+        };
+        let state = df.task_ctx();
+        let plan = df.create_physical_plan().await?;
+        if runs_here(&plan) {
+            return Ok(execute_stream(plan, Arc::new(state))?);
+        }
+        Ok(remote.execute(plan, &self.ctx.state()).await?)
+    }
+
+    /// Executes a data frame (see [`Engine::stream`]) and collects its batches.
+    pub async fn collect(&self, df: DataFrame) -> Result<Vec<RecordBatch>> {
+        use futures::TryStreamExt;
+        Ok(self.stream(df).await?.try_collect().await?)
+    }
+
+    /// Whether plans run on a remote engine.
+    pub fn is_remote(&self) -> bool {
+        self.remote.is_some()
     }
 
     /// Runs every statement of `sql` and collects the results.
@@ -267,7 +300,7 @@ impl Engine {
         let mut out = Vec::new();
         for df in self.plan(sql).await? {
             let schema = Arc::new(df.schema().as_arrow().clone());
-            let batches = df.collect().await?;
+            let batches = self.collect(df).await?;
             out.push(QueryOutput { schema, batches });
         }
         Ok(out)

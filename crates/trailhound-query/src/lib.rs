@@ -19,12 +19,21 @@ pub mod lookup;
 pub mod output;
 pub mod prune;
 pub mod raw_table;
+pub mod remote;
 pub mod report;
 pub mod stats;
 pub mod timeline;
 
 pub use engine::{Engine, EngineOptions, QueryOutput};
 pub use error::{QueryError, Result};
+pub use remote::Remote;
+
+/// The object store the engine reads local lake files with (`file://`): positioned reads in
+/// place. Executors of a cluster register it too.
+#[cfg(unix)]
+pub fn local_file_store() -> std::sync::Arc<dyn object_store::ObjectStore> {
+    std::sync::Arc::new(local_store::InlineLocalFs::default())
+}
 
 /// Arrow, as the engine uses it (for callers building or reading results).
 pub use datafusion::arrow;

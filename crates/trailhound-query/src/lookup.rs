@@ -357,7 +357,7 @@ pub async fn lookup(engine: &Engine, l: &Lookup) -> Result<LookupPage> {
     if let Some(n) = l.max_items {
         df = df.limit(0, Some(skip + n + 1))?;
     }
-    let batches = df.collect().await?;
+    let batches = engine.collect(df).await?;
     // Nothing to cut: the whole answer as it came, without copying it into one batch.
     let schema = match batches.first() {
         Some(b) if l.max_items.is_some() || skip > 0 => b.schema(),

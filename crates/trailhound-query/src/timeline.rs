@@ -538,7 +538,7 @@ async fn issuing_calls(
             req("roleSessionName").alias("session_name"),
         ])?;
     let mut out = BTreeMap::new();
-    for b in df.collect().await? {
+    for b in engine.collect(df).await? {
         let c = Columns::of(
             &b,
             &[

@@ -87,6 +87,14 @@ fn lake() -> std::path::PathBuf {
             // A number where CloudTrail writes strings: kept in `_extra`, still matched.
             "errorCode": 403}),
         ),
+        // No eventTime (some exports drop it): on its delivery day, 2024-04-02.
+        event(
+            "s6",
+            6,
+            "DeleteBucket",
+            "s3.amazonaws.com",
+            serde_json::json!({"eventTime": null, "errorCode": "NoSuchBucket", "userAgent": "aws-cli/2.0"}),
+        ),
     ];
     let dir = tempfile::tempdir().unwrap().keep();
     let day = dir.join("AWSLogs/111122223333/CloudTrail/eu-west-1/2024/04/02");
@@ -119,8 +127,8 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("object text contains", "sel: {requestParameters|contains: suspended}\n  condition: sel", &["s3"]),
     ("null is absent", "sel: {errorCode: null}\n  condition: sel", &["s1", "s2", "s4"]),
     ("a value kept in _extra", "sel: {errorCode: '403'}\n  condition: sel", &["s5"]),
-    ("not on a present field", "sel: {eventSource: s3.amazonaws.com}\n  filter: {errorCode: AccessDenied}\n  condition: sel and not filter", &[]),
-    ("not on a missing field", "sel: {eventSource: s3.amazonaws.com}\n  filter: {userAgent: Mozilla*}\n  condition: sel and not filter", &["s3"]),
+    ("not on a present field", "sel: {eventSource: s3.amazonaws.com}\n  filter: {errorCode: AccessDenied}\n  condition: sel and not filter", &["s6"]),
+    ("not on a missing field", "sel: {eventSource: s3.amazonaws.com}\n  filter: {userAgent: Mozilla*}\n  condition: sel and not filter", &["s3", "s6"]),
     ("fieldref", "sel: {userIdentity.arn|fieldref|endswith: requestParameters.userName}\n  condition: sel", &["s4"]),
     ("cidr", "sel: {sourceIPAddress|cidr: 10.0.0.0/8}\n  condition: sel", &["s3"]),
     ("re with i", "sel: {userAgent|re|i: '^truffle'}\n  condition: sel", &["s4"]),
@@ -135,7 +143,8 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("wildcards and lists", "sel: {eventName: ['Run?ask', 'Put*', '*Profile']}\n  condition: sel", &["s2", "s3", "s4"]),
     ("escaped star is literal", "sel: {eventName: 'Run\\*'}\n  condition: sel", &[]),
     ("all", "sel: {userAgent|contains|all: [aws-cli, ' -x']}\n  condition: sel", &["s5"]),
-    ("neq", "sel: {eventSource|neq: [signin.amazonaws.com, ecs.amazonaws.com]}\n  condition: sel", &["s3", "s4", "s5"]),
+    ("neq", "sel: {eventSource|neq: [signin.amazonaws.com, ecs.amazonaws.com]}\n  condition: sel", &["s3", "s4", "s5", "s6"]),
+    ("an event without eventTime", "sel: {eventName: DeleteBucket}\n  condition: sel", &["s6"]),
     ("1 of, all of them, parentheses", "sel_a: {eventName: RunTask}\n  sel_b: {eventName: RunInstances}\n  _skip: {eventName: ConsoleLogin}\n  condition: (1 of sel_*) and not all of them", &["s2", "s5"]),
     ("keywords anywhere, case-insensitive", "kw: [TRUFFLEHOG, 'nomatch*here']\n  condition: kw", &["s4"]),
     ("keywords in identity and payload text", "kw: [mallory, 'bucketname']\n  condition: kw", &["s3", "s4"]),
@@ -210,6 +219,17 @@ async fn sigma_rules_match_as_the_specification_says() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert_eq!(found.remove("from a collection").unwrap(), ["s2"]);
+    // An event without a time is searched by every window over its delivery day, and only
+    // those: here 12:00 on that day, after every timed event, then the next day.
+    let noon = 1_712_059_200_000_000; // 2024-04-02T12:00:00Z
+    for (from, want) in [(noon, vec!["s6"]), (noon + 86_400_000_000, vec![])] {
+        let later = run(&e, &set.rules, from, from + 3_600_000_000)
+            .await
+            .unwrap();
+        let rows = trailhound_query::output::text_rows(&later.batches).unwrap();
+        let ids: std::collections::BTreeSet<&str> = rows.iter().map(|r| r[3].as_str()).collect();
+        assert_eq!(ids, want.into_iter().collect(), "{rows:?}");
+    }
 }
 
 /// A case-insensitive `eventName` equality still prunes: counted from the plan's metrics on the

@@ -494,3 +494,95 @@ fn convert_verify_records_integrity_in_the_manifest() {
     let n: u64 = text(&out.stdout).lines().nth(1).unwrap().parse().unwrap();
     assert!(n > 1000, "{n}");
 }
+
+/// `ddl` describes the columns the lake's Parquet files really have, as an independent reader
+/// (pyarrow) sees them, with the lake's own partitions in the projection.
+#[test]
+fn ddl_matches_the_parquet_an_independent_reader_sees() {
+    let lake = sample_lake();
+    let out = run(&[&"ddl", &lake, &"--location", &"s3://audit/lake"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let ddl = text(&out.stdout);
+    let body = ddl
+        .split_once("CREATE EXTERNAL TABLE IF NOT EXISTS cloudtrail (\n")
+        .and_then(|(_, b)| b.split_once("\n)\nPARTITIONED BY"))
+        .map(|(cols, _)| cols)
+        .unwrap_or_else(|| panic!("{ddl}"));
+    let ddl_columns: Vec<String> = body
+        .lines()
+        .map(|l| l.trim().trim_end_matches(',').replace('`', ""))
+        .collect();
+    let file = walk(lake)
+        .into_iter()
+        .find(|p| {
+            p.extension().is_some_and(|e| e == "parquet")
+                && p.to_string_lossy().contains("/cloudtrail/")
+        })
+        .unwrap();
+    let script = r#"
+import sys, pyarrow as pa, pyarrow.parquet as pq
+def hive(t):
+    if pa.types.is_string(t) or pa.types.is_large_string(t): return "string"
+    if pa.types.is_boolean(t): return "boolean"
+    if pa.types.is_int64(t): return "bigint"
+    if pa.types.is_timestamp(t): return "timestamp"
+    if pa.types.is_struct(t): return "struct<" + ",".join(f.name + ":" + hive(f.type) for f in t) + ">"
+    if pa.types.is_list(t): return "array<" + hive(t.value_type) + ">"
+    return "?" + str(t)
+for f in pq.read_schema(sys.argv[1]): print(f.name, hive(f.type))
+"#;
+    let py = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .expect("python3 runs");
+    assert!(py.status.success(), "pyarrow: {}", text(&py.stderr));
+    let parquet_columns: Vec<String> = text(&py.stdout).lines().map(str::to_string).collect();
+    assert_eq!(ddl_columns, parquet_columns);
+    assert!(
+        ddl.contains("LOCATION 's3://audit/lake/cloudtrail/'"),
+        "{ddl}"
+    );
+    // The sample's accounts and regions, enumerated.
+    for v in [
+        "'projection.account.values' = '",
+        "'projection.region.values' = '",
+    ] {
+        let values = ddl.split_once(v).unwrap().1.split('\'').next().unwrap();
+        assert!(!values.is_empty() && !values.contains("=/"), "{values}");
+        for value in values.split(',') {
+            let dir = if v.contains("account") {
+                "account"
+            } else {
+                "region"
+            };
+            assert!(
+                walk(lake)
+                    .iter()
+                    .any(|p| p.to_string_lossy().contains(&format!("/{dir}={value}/"))),
+                "{dir}={value} is not in the lake"
+            );
+        }
+    }
+    // A local lake needs to be told where it lives in S3.
+    let out = run(&[&"ddl", &lake, &"--engine", &"trino"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--location s3://"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

@@ -3,6 +3,8 @@
 
 mod alert;
 mod cli;
+#[cfg(feature = "cluster")]
+mod cluster;
 mod cost;
 mod pages;
 mod repl;
