@@ -25,4 +25,4 @@ time_of() {
 echo "rules: $(ls "$RULES"/*.yml | wc -l) files in $RULES; lake: $LAKE"
 "$TRAILHOUND_BIN" run --sigma "$RULES" --lake "$LAKE" --from 2000-01-01 --format csv 2>&1 >/dev/null | tail -1
 echo "run --sigma (all rules, few scans): $(time_of "$TRAILHOUND_BIN" run --sigma "$RULES" --lake "$LAKE" --from 2000-01-01 --format csv) s"
-echo "run --category threats (12 queries): $(time_of "$TRAILHOUND_BIN" run --category threats --lake "$LAKE" --from 2000-01-01 --format csv) s"
+echo "run --category threats ($("$TRAILHOUND_BIN" queries --category threats | tail -n +2 | wc -l) queries): $(time_of "$TRAILHOUND_BIN" run --category threats --lake "$LAKE" --from 2000-01-01 --format csv) s"

@@ -50,10 +50,7 @@ pub fn run_sql(a: SqlArgs, printer: &Printer) -> Result<ExitCode> {
             for df in engine.plan(&script).await? {
                 let start = Instant::now();
                 let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-                let batches = df
-                    .collect()
-                    .await
-                    .map_err(trailhound_query::QueryError::from)?;
+                let batches = engine.collect(df).await?;
                 let result = QueryOutput { schema, batches };
                 sink.print(&result)?;
                 if a.timing {
