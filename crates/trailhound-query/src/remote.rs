@@ -8,6 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::common::Result;
 use datafusion::execution::SessionState;
+use datafusion::physical_plan::streaming::StreamingTableExec;
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use datafusion::prelude::SessionConfig;
 
@@ -27,8 +28,5 @@ pub trait Remote: Send + Sync + std::fmt::Debug {
 /// Whether a plan can only run here: it reads `information_schema` (streaming tables, which no
 /// plan codec carries, and which describe this session anyway).
 pub fn runs_here(plan: &Arc<dyn ExecutionPlan>) -> bool {
-    if plan.name() == "StreamingTableExec" {
-        return true;
-    }
-    plan.children().into_iter().any(runs_here)
+    plan.is::<StreamingTableExec>() || plan.children().into_iter().any(runs_here)
 }
