@@ -13,7 +13,6 @@ use trailhound_model::schema::COL_SOURCE;
 use crate::error::{IoContext, Result};
 use crate::lake::{Lake, LakeFilter};
 use crate::manifest::{Commit, DataFile, SourceEntry};
-use crate::writer::sort_by_time;
 use trailhound_model::window::now_micros;
 
 /// What a compaction did.
@@ -65,15 +64,13 @@ pub fn compact(lake: &mut Lake, filter: &LakeFilter, max_rows: u64) -> Result<Co
             for f in &group {
                 batches.extend(lake.read_parquet(&f.path, None)?);
             }
-            let sorted = sort_by_time(&batches)?;
-            drop(batches);
             seq += 1;
             let first = &group[0];
             let rel = format!(
                 "{}/part-{version:010}-c-{seq:05}.parquet",
                 first.partition_dir()
             );
-            let file = write_like(lake, &staging, rel, &sorted, first)?;
+            let file = write_like(lake, &staging, rel, &batches, first)?;
             summary.files_before += group.len() as u64;
             summary.files_after += 1;
             summary.rows += file.rows;
@@ -99,15 +96,16 @@ pub fn compact(lake: &mut Lake, filter: &LakeFilter, max_rows: u64) -> Result<Co
     Ok(summary)
 }
 
-/// Writes `sorted` to `rel` in staging, as a data file of the same partition as `like`.
+/// Writes `rows` (sorted on the way) to `rel` in staging, as a data file of the same partition
+/// as `like`.
 fn write_like(
     lake: &Lake,
     staging: &str,
     rel: String,
-    sorted: &arrow_array::RecordBatch,
+    rows: &[arrow_array::RecordBatch],
     like: &DataFile,
 ) -> Result<DataFile> {
-    let w = lake.write_parquet(&format!("{staging}/{rel}"), sorted)?;
+    let w = lake.write_parquet(&format!("{staging}/{rel}"), rows)?;
     Ok(DataFile {
         path: rel,
         rows: w.rows,
@@ -177,13 +175,12 @@ pub fn retract(lake: &mut Lake, keys: &BTreeSet<String>) -> Result<u64> {
             kept.push(filter_record_batch(&batch, &keep).at(lake.show(path))?);
         }
         removed.push(path.clone());
-        let sorted = sort_by_time(&kept)?;
-        if sorted.num_rows() > 0 {
+        if kept.iter().any(|b| b.num_rows() > 0) {
             let rel = format!(
                 "{}/part-{version:010}-r-{n:05}.parquet",
                 file.partition_dir()
             );
-            added.push(write_like(lake, &staging, rel, &sorted, &file)?);
+            added.push(write_like(lake, &staging, rel, &kept, &file)?);
         }
     }
     let sources = remap_sources(lake, &removed, &added)

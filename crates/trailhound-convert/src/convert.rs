@@ -29,7 +29,6 @@ use crate::dedup::DedupIndex;
 use crate::error::{Error, IoContext, Result};
 use crate::lake::Lake;
 use crate::manifest::{Commit, DataFile, SourceEntry, SourceStatus};
-use crate::writer::sort_by_time;
 
 /// How a conversion runs.
 #[derive(Debug, Clone)]
@@ -277,19 +276,35 @@ struct Buffer {
 #[derive(Default)]
 struct Buffers {
     map: HashMap<PartKey, Buffer>,
+    /// Bytes buffered in `map`.
     bytes: usize,
+    /// Bytes taken out of `map` that a worker is writing: they count against the budget until
+    /// written, so that memory stays bounded whatever the partitions' sizes.
+    in_flight: usize,
     clock: u64,
 }
 
+/// What a worker does about the budget after adding its rows.
+enum Take {
+    /// Under budget: decode on.
+    Nothing,
+    /// Write these partitions (already counted in flight).
+    Write(Vec<(PartKey, Buffer)>),
+    /// Over budget with nothing to take but partitions still receiving rows, while another
+    /// worker writes: wait for that write to free memory.
+    Wait,
+}
+
 impl Buffers {
-    /// Takes out the partitions to write now: none while under `budget`; else those that went
-    /// longest without new rows, until under half of it. Sources are listed in key order
-    /// (account, region, delivery day), so those are the finished ones, and files come out
-    /// partition-sized rather than budget-sliced.
-    fn take_cold(&mut self, budget: usize) -> Vec<(PartKey, Buffer)> {
-        let mut out = Vec::new();
-        if self.bytes <= budget {
-            return out;
+    /// Decides what to write when buffered and in-flight rows exceed `budget`: the partitions
+    /// that went longest without new rows, until under half of it. Sources are listed in key
+    /// order (account, region, delivery day), so those are the finished ones, and files come out
+    /// partition-sized rather than budget-sliced. Partitions that got rows within the last
+    /// `settle` objects are still filling: they are only cut short when nothing else is being
+    /// written (one large partition can exceed the budget on its own).
+    fn take(&mut self, budget: usize, settle: u64) -> Take {
+        if self.bytes + self.in_flight <= budget {
+            return Take::Nothing;
         }
         let mut by_age: Vec<(u64, PartKey)> = self
             .map
@@ -297,16 +312,35 @@ impl Buffers {
             .map(|(k, b)| (b.touched, k.clone()))
             .collect();
         by_age.sort();
-        for (_, key) in by_age {
+        let recent = self.clock.saturating_sub(settle);
+        let mut out = Vec::new();
+        for (touched, key) in &by_age {
+            if self.bytes + self.in_flight <= budget / 2 || *touched > recent {
+                break;
+            }
+            self.take_one(key, &mut out);
+        }
+        if !out.is_empty() {
+            return Take::Write(out);
+        }
+        if self.in_flight > 0 {
+            return Take::Wait;
+        }
+        for (_, key) in &by_age {
             if self.bytes <= budget / 2 {
                 break;
             }
-            if let Some(buf) = self.map.remove(&key) {
-                self.bytes -= buf.bytes;
-                out.push((key, buf));
-            }
+            self.take_one(key, &mut out);
         }
-        out
+        Take::Write(out)
+    }
+
+    fn take_one(&mut self, key: &PartKey, out: &mut Vec<(PartKey, Buffer)>) {
+        if let Some(buf) = self.map.remove(key) {
+            self.bytes -= buf.bytes;
+            self.in_flight += buf.bytes;
+            out.push((key.clone(), buf));
+        }
     }
 }
 
@@ -324,6 +358,11 @@ struct Shared<'a> {
     version: u64,
     dedup: &'a Mutex<DedupIndex>,
     buffers: Mutex<Buffers>,
+    /// Signalled when a write ends (memory in flight is freed).
+    written: std::sync::Condvar,
+    /// Objects after which a partition without new rows counts as finished: as many as are
+    /// being decoded at once, twice over.
+    settle: u64,
     budget: usize,
     files: AtomicUsize,
     out: crossbeam_channel::Sender<Result<Outcome>>,
@@ -352,6 +391,8 @@ fn convert_chunk(
         version,
         dedup: &dedup,
         buffers: Mutex::new(Buffers::default()),
+        written: std::sync::Condvar::new(),
+        settle: 2 * threads as u64,
         budget: opts.memory_limit.max(1 << 20),
         files: AtomicUsize::new(0),
         out: out_tx,
@@ -474,10 +515,24 @@ impl Shared<'_> {
             .map_err(|_| Error::Invalid("a worker thread panicked".into()))
     }
 
-    /// Sorts and writes one partition's rows into a staged file.
+    /// Writes a partition taken out of the buffers, then frees its share of the budget (also
+    /// when the write fails, so that no worker waits for it forever).
+    fn write_taken(&self, key: &PartKey, buf: Buffer) -> Result<()> {
+        struct Release<'s, 'a>(&'s Shared<'a>, usize);
+        impl Drop for Release<'_, '_> {
+            fn drop(&mut self) {
+                if let Ok(mut b) = self.0.buffers.lock() {
+                    b.in_flight -= self.1;
+                }
+                self.0.written.notify_all();
+            }
+        }
+        let _release = Release(self, buf.bytes);
+        self.write(key, buf)
+    }
+
+    /// Writes one partition's rows into a staged file (sorted on the way).
     fn write(&self, key: &PartKey, buf: Buffer) -> Result<()> {
-        let sorted = sort_by_time(&buf.batches)?;
-        drop(buf.batches);
         let n = self.files.fetch_add(1, Ordering::Relaxed) + 1;
         let rel = format!(
             "{}/part-{:010}-{n:05}.parquet",
@@ -486,7 +541,8 @@ impl Shared<'_> {
         );
         let w = self
             .lake
-            .write_parquet(&format!("{}/{rel}", self.staging), &sorted)?;
+            .write_parquet(&format!("{}/{rel}", self.staging), &buf.batches)?;
+        drop(buf.batches);
         let file = DataFile {
             path: rel,
             dataset: key.dataset.to_string(),
@@ -634,12 +690,25 @@ impl Worker<'_> {
                 buf.touched = clock;
                 buffers.bytes += size;
             }
-            buffers.take_cold(self.shared.budget)
+            let settle = self.shared.settle;
+            loop {
+                match buffers.take(self.shared.budget, settle) {
+                    Take::Nothing => break Vec::new(),
+                    Take::Write(cold) => break cold,
+                    Take::Wait => {
+                        buffers = self
+                            .shared
+                            .written
+                            .wait(buffers)
+                            .map_err(|_| Error::Invalid("a worker thread panicked".into()))?;
+                    }
+                }
+            }
         };
         progress.object_done(obj.size, json_bytes, entry.records_in);
         self.send(Outcome::Source(entry));
         for (key, buf) in cold {
-            self.shared.write(&key, buf)?;
+            self.shared.write_taken(&key, buf)?;
         }
         Ok(())
     }
@@ -753,6 +822,65 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn key(date: &str) -> PartKey {
+        PartKey {
+            dataset: "cloudtrail",
+            account: "1".into(),
+            region: "r".into(),
+            date: date.into(),
+        }
+    }
+
+    /// Buffers holding partitions of these sizes, touched at these clock ticks.
+    fn buffers(parts: &[(&str, usize, u64)], clock: u64) -> Buffers {
+        let mut b = Buffers {
+            clock,
+            ..Default::default()
+        };
+        for &(date, bytes, touched) in parts {
+            b.map.insert(
+                key(date),
+                Buffer {
+                    bytes,
+                    touched,
+                    ..Default::default()
+                },
+            );
+            b.bytes += bytes;
+        }
+        b
+    }
+
+    fn taken(t: Take) -> Vec<String> {
+        match t {
+            Take::Write(v) => v.into_iter().map(|(k, _)| k.date).collect(),
+            Take::Nothing => vec!["nothing".into()],
+            Take::Wait => vec!["wait".into()],
+        }
+    }
+
+    #[test]
+    fn the_budget_counts_partitions_being_written() {
+        // Under budget: nothing to write.
+        let mut b = buffers(&[("a", 40, 1), ("b", 40, 9)], 10);
+        assert_eq!(taken(b.take(100, 2)), ["nothing"]);
+        // Over it: the partitions longest without rows, until under half of it; what is taken
+        // counts as in flight.
+        let mut b = buffers(&[("a", 40, 1), ("b", 30, 2), ("c", 40, 10)], 10);
+        assert_eq!(taken(b.take(100, 2)), ["a", "b"]);
+        assert_eq!((b.bytes, b.in_flight), (40, 70));
+        // Still over budget with those in flight, and only a partition still filling: wait for
+        // the write instead of growing.
+        b.map.get_mut(&key("c")).unwrap().bytes += 40;
+        b.bytes += 40;
+        assert_eq!(taken(b.take(100, 2)), ["wait"]);
+        // Written: the in-flight bytes are freed, and one partition over budget on its own is
+        // cut short rather than grown further.
+        b.in_flight = 0;
+        assert_eq!(taken(b.take(60, 2)), ["c"]);
+        assert_eq!((b.bytes, b.in_flight), (0, 80));
+    }
 
     #[test]
     fn watermarks_stop_at_a_failed_day_and_record_only_moves() {

@@ -14,11 +14,19 @@ use arrow_array::RecordBatch;
 
 use trailhound_model::lake::{Dataset, LOG_DIR, META_DIR, STAGING_DIR};
 use trailhound_model::window::TimeWindow;
+use trailhound_store::location::Upload;
 use trailhound_store::Location;
 
 use crate::error::{Error, IoContext, Result};
 use crate::manifest::{read_log, write_commit, Commit, DataFile, LakeState};
 use crate::writer::{read_parquet, read_parquet_bytes, write_parquet, write_parquet_to, Written};
+
+/// Requests to the lake's store at once when many files are written or moved (S3: each is a
+/// round trip of tens of milliseconds).
+const IO_CONCURRENCY: usize = 16;
+
+/// Uploads of data files still under way.
+type Uploads = std::sync::Mutex<std::collections::VecDeque<Upload>>;
 
 /// An open lake.
 pub struct Lake {
@@ -28,6 +36,9 @@ pub struct Lake {
     /// This writer's name in staging folders: S3 has no lock, and two writers staging the same
     /// version under one name would overwrite each other's files before either commits.
     writer: String,
+    /// Data files written to S3 upload in the background (the workers go on decoding); a
+    /// commit waits for all of them first.
+    uploads: Uploads,
 }
 
 /// A name no other writer picks: the process, the time, and a counter within the process.
@@ -96,6 +107,7 @@ impl Lake {
             state,
             _lock: None,
             writer: writer_id(),
+            uploads: Default::default(),
         }))
     }
 
@@ -122,6 +134,7 @@ impl Lake {
             state,
             _lock: lock,
             writer: writer_id(),
+            uploads: Default::default(),
         };
         if let Some(last) = commits.last() {
             lake.recover(last)?;
@@ -162,13 +175,27 @@ impl Lake {
         }
     }
 
-    /// Writes one sorted batch as a new Parquet file at `rel`, whole or not at all.
-    pub fn write_parquet(&self, rel: &str, batch: &RecordBatch) -> Result<Written> {
+    /// Writes rows (in any order: sorted on the way) as a new Parquet file at `rel`, whole or
+    /// not at all.
+    pub fn write_parquet(&self, rel: &str, batches: &[RecordBatch]) -> Result<Written> {
         match self.loc.local_root() {
-            Some(root) => write_parquet(batch, &root.join(rel)),
+            Some(root) => write_parquet(batches, &root.join(rel)),
             None => {
-                let (w, bytes) = write_parquet_to(batch, Vec::new(), &self.show(rel))?;
-                self.loc.put(rel, bytes)?;
+                let (w, bytes) = write_parquet_to(batches, Vec::new(), &self.show(rel))?;
+                // At most IO_CONCURRENCY files held in memory for upload: beyond that, wait
+                // for the oldest.
+                let oldest = {
+                    let mut pending = self.lock_uploads()?;
+                    pending.push_back(self.loc.put_in_background(rel, bytes));
+                    if pending.len() > IO_CONCURRENCY {
+                        pending.pop_front()
+                    } else {
+                        None
+                    }
+                };
+                if let Some(upload) = oldest {
+                    upload.wait()?;
+                }
                 Ok(w)
             }
         }
@@ -189,8 +216,31 @@ impl Lake {
         format!("{STAGING_DIR}/{version:010}-{}", self.writer)
     }
 
+    fn lock_uploads(
+        &self,
+    ) -> Result<std::sync::MutexGuard<'_, std::collections::VecDeque<Upload>>> {
+        self.uploads
+            .lock()
+            .map_err(|_| Error::Invalid("a worker thread panicked".into()))
+    }
+
+    /// Waits for every data file upload started so far; the first failure is the error.
+    pub fn finish_uploads(&self) -> Result<()> {
+        let pending: Vec<_> = self.lock_uploads()?.drain(..).collect();
+        let mut first = Ok(());
+        for upload in pending {
+            let r = upload.wait().map_err(Error::from);
+            if first.is_ok() {
+                first = r;
+            }
+        }
+        first
+    }
+
     /// Writes the commit, then moves its staged files into place and deletes what it removes.
+    /// Uploads still under way are waited for first: a commit names only files that are there.
     pub fn commit(&mut self, commit: Commit) -> Result<()> {
+        self.finish_uploads()?;
         if commit.version != self.next_version() {
             return Err(Error::Invalid(format!(
                 "commit version {} is not the next one ({})",
@@ -231,18 +281,18 @@ impl Lake {
     /// point of it is finished by the next writer.
     fn roll_forward(&self, commit: &Commit, check: bool) -> Result<()> {
         if let Some(staging) = &commit.staging {
+            let mut moves = Vec::with_capacity(commit.added.len());
             for f in &commit.added {
                 let staged = format!("{staging}/{}", f.path);
                 if !check
                     || (self.loc.head(&f.path)?.is_none() && self.loc.head(&staged)?.is_some())
                 {
-                    self.loc.rename(&staged, &f.path)?;
+                    moves.push((staged, f.path.clone()));
                 }
             }
+            self.loc.rename_all(&moves, IO_CONCURRENCY)?;
         }
-        for rel in &commit.removed {
-            self.loc.delete(rel)?;
-        }
+        self.loc.delete_all(&commit.removed, IO_CONCURRENCY)?;
         if let Some(staging) = &commit.staging {
             self.remove_tree(staging)?;
         }
@@ -264,10 +314,8 @@ impl Lake {
                 }
             }
             None => {
-                for e in self.loc.list(rel)? {
-                    self.loc.delete(&e.rel)?;
-                }
-                Ok(())
+                let rels: Vec<String> = self.loc.list(rel)?.into_iter().map(|e| e.rel).collect();
+                Ok(self.loc.delete_all(&rels, IO_CONCURRENCY)?)
             }
         }
     }

@@ -3,13 +3,15 @@
 
 use std::fs;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::TimestampMicrosecondType;
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{Array, RecordBatch, StringArray};
 use arrow_ord::sort::{sort_to_indices, SortOptions};
+use arrow_schema::ArrowError;
 use arrow_select::concat::concat_batches;
+use arrow_select::interleave::interleave_record_batch;
 use arrow_select::take::take_record_batch;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::arrow::arrow_writer::ArrowWriterOptions;
@@ -59,35 +61,6 @@ fn event_name_leaf() -> usize {
 }
 
 const EVENT_NAME: &str = "eventname";
-
-/// One row group's rows grouped by `eventname`, by time within a name. Row groups follow each
-/// other in time (their `eventtime` statistics stay tight for time pruning); inside one, the
-/// pages of a name are contiguous, so the page index skips the others for every column.
-fn cluster_by_name(
-    group: &RecordBatch,
-) -> std::result::Result<RecordBatch, arrow_schema::ArrowError> {
-    let Ok(name) = group.schema().index_of(EVENT_NAME) else {
-        return Ok(group.clone());
-    };
-    let options = Some(SortOptions {
-        descending: false,
-        nulls_first: false,
-    });
-    let idx = arrow_ord::sort::lexsort_to_indices(
-        &[
-            arrow_ord::sort::SortColumn {
-                values: group.column(name).clone(),
-                options,
-            },
-            arrow_ord::sort::SortColumn {
-                values: group.column(EVENT_TIME).clone(),
-                options,
-            },
-        ],
-        None,
-    )?;
-    take_record_batch(group, &idx)
-}
 
 /// Columns whose values are nearly all distinct: a dictionary would only cost time.
 const HIGH_CARDINALITY: &[&str] = &[
@@ -239,14 +212,14 @@ pub fn sort_by_time(batches: &[RecordBatch]) -> Result<RecordBatch> {
     take_record_batch(&all, &idx).at(here)
 }
 
-/// Writes one sorted batch to `path` (created new, synced to disk before returning), in the
-/// lake's schema: the conversion-only duplicate key is left out.
-pub fn write_parquet(batch: &RecordBatch, path: &Path) -> Result<Written> {
+/// Writes `batches` (of one schema, in any order) to `path` (created new, synced to disk before
+/// returning) in the lake's layout ([`write_parquet_to`]).
+pub fn write_parquet(batches: &[RecordBatch], path: &Path) -> Result<Written> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).at(dir)?;
     }
     let file = fs::File::create_new(path).at(path)?;
-    let (w, file) = write_parquet_to(batch, file, &path.display().to_string())?;
+    let (w, file) = write_parquet_to(batches, file, &path.display().to_string())?;
     file.sync_all().at(path)?;
     Ok(w)
 }
@@ -268,49 +241,107 @@ impl<W: std::io::Write> std::io::Write for Counting<W> {
     }
 }
 
-/// Writes one sorted batch as Parquet into `out` (`at` names it in errors); `bytes` of the
-/// result counts what was written.
+/// Where each output row comes from, `(batch, row)`, in `eventtime` order (rows without a time
+/// last). Only the time columns are concatenated to sort: 8 bytes a row, not the rows.
+fn time_order(batches: &[RecordBatch]) -> std::result::Result<Vec<(usize, usize)>, ArrowError> {
+    let times: Vec<&dyn Array> = batches
+        .iter()
+        .map(|b| b.column(EVENT_TIME).as_ref())
+        .collect();
+    let times = arrow_select::concat::concat(&times)?;
+    let options = SortOptions {
+        descending: false,
+        nulls_first: false,
+    };
+    let sorted = sort_to_indices(&times, Some(options), None)?;
+    // The batch and row of each concatenated position.
+    let mut origin = Vec::with_capacity(times.len());
+    for (b, batch) in batches.iter().enumerate() {
+        origin.extend((0..batch.num_rows()).map(|r| (b, r)));
+    }
+    Ok(sorted
+        .values()
+        .iter()
+        .map(|&i| origin[i as usize])
+        .collect())
+}
+
+/// Orders one row group's rows (given in time order) by `eventname`, keeping time order within
+/// a name (a stable sort), rows without a name last. Row groups follow each other in time (their
+/// `eventtime` statistics stay tight for time pruning); inside one, the pages of a name are
+/// contiguous, so the page index skips the others for every column.
+fn cluster_by_name(group: &mut [(usize, usize)], names: &[Option<&StringArray>]) {
+    let name = |(b, r): (usize, usize)| names[b].filter(|a| a.is_valid(r)).map(|a| a.value(r));
+    group.sort_by(|x, y| match (name(*x), name(*y)) {
+        (Some(a), Some(b)) => a.cmp(b),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+}
+
+/// Writes `batches` (of one schema, in any order) as Parquet into `out`, sorted by `eventtime`,
+/// in row groups of [`ROW_GROUP_ROWS`] each grouped by `eventname`, in the lake's schema (the
+/// conversion-only duplicate key is left out). Each row is copied once, straight into its row
+/// group: no sorted copy of the whole file is ever held. `at` names `out` in errors; `bytes` of
+/// the result counts what was written.
 pub fn write_parquet_to<W: std::io::Write + Send>(
-    batch: &RecordBatch,
+    batches: &[RecordBatch],
     out: W,
     at: &str,
 ) -> Result<(Written, W)> {
     let path = Path::new(at);
     let lake = lake_schema();
+    let schema = batches.first().map_or_else(lake_schema, |b| b.schema());
     let keep: Vec<usize> = lake
         .fields()
         .iter()
-        .filter_map(|f| batch.schema().index_of(f.name()).ok())
+        .filter_map(|f| schema.index_of(f.name()).ok())
         .collect();
-    let batch = &batch.project(&keep).at(path)?;
+    let batches: Vec<RecordBatch> = batches
+        .iter()
+        .map(|b| b.project(&keep))
+        .collect::<std::result::Result<_, _>>()
+        .at(path)?;
+    let schema = Arc::new(schema.project(&keep).at(path)?);
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let order = time_order(&batches).at(path)?;
     // The Parquet schema says all a reader needs; the embedded Arrow schema would add 5 KB to
     // every file's footer.
     let options = ArrowWriterOptions::new()
-        .with_properties(properties(batch.num_rows()))
+        .with_properties(properties(rows))
         .with_skip_arrow_metadata(true);
     let out = Counting { inner: out, n: 0 };
-    let mut writer = ArrowWriter::try_new_with_options(out, batch.schema(), options).at(path)?;
-    let mut offset = 0;
-    while offset < batch.num_rows() {
-        let len = ROW_GROUP_ROWS.min(batch.num_rows() - offset);
-        let group = cluster_by_name(&batch.slice(offset, len)).at(path)?;
+    let mut writer = ArrowWriter::try_new_with_options(out, schema.clone(), options).at(path)?;
+    let name_col = schema.index_of(EVENT_NAME).ok();
+    let names: Vec<Option<&StringArray>> = batches
+        .iter()
+        .map(|b| name_col.and_then(|i| b.column(i).as_string_opt::<i32>()))
+        .collect();
+    let refs: Vec<&RecordBatch> = batches.iter().collect();
+    for chunk in order.chunks(ROW_GROUP_ROWS) {
+        let mut group = chunk.to_vec();
+        cluster_by_name(&mut group, &names);
+        let group = interleave_record_batch(&refs, &group).at(path)?;
         writer.write(&group).at(path)?;
         writer.flush().at(path)?;
-        offset += len;
     }
     let Counting {
         inner: out,
         n: bytes,
     } = writer.into_inner().at(path)?;
-    let times = batch
-        .column(EVENT_TIME)
-        .as_primitive::<TimestampMicrosecondType>();
-    let valid = times.len() - times.null_count();
+    let time_at = |&(b, r): &(usize, usize)| {
+        let t = batches[b]
+            .column(EVENT_TIME)
+            .as_primitive::<TimestampMicrosecondType>();
+        t.is_valid(r).then(|| t.value(r))
+    };
     let w = Written {
-        rows: batch.num_rows() as u64,
+        rows: rows as u64,
         bytes,
-        min_time: (valid > 0).then(|| times.value(0)),
-        max_time: (valid > 0).then(|| times.value(valid - 1)),
+        min_time: order.first().and_then(time_at),
+        // Rows without a time sort last: the last row with one.
+        max_time: order.iter().rev().find_map(time_at),
     };
     Ok((w, out))
 }
@@ -352,4 +383,106 @@ fn read_parquet_from<R: parquet::file::reader::ChunkReader + 'static>(
     }
     let reader = builder.with_batch_size(8192).build().at(path)?;
     reader.collect::<std::result::Result<Vec<_>, _>>().at(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{new_null_array, ArrayRef, Int64Array, TimestampMicrosecondArray};
+    use trailhound_model::schema::record_schema;
+
+    /// Rows with these times and names, the other columns empty.
+    fn rows(times: &[Option<i64>], names: &[Option<&str>]) -> RecordBatch {
+        let schema = record_schema();
+        let n = times.len();
+        let columns: Vec<ArrayRef> = schema
+            .fields()
+            .iter()
+            .map(|f| -> ArrayRef {
+                match f.name().as_str() {
+                    "eventtime" => Arc::new(
+                        TimestampMicrosecondArray::from(times.to_vec()).with_timezone("UTC"),
+                    ),
+                    "eventname" => Arc::new(StringArray::from(names.to_vec())),
+                    "eventid" => Arc::new(StringArray::from_iter_values(
+                        times.iter().map(|t| format!("{t:?}")),
+                    )),
+                    "_source" => Arc::new(StringArray::from(vec!["k"; n])),
+                    "_event_bytes" => Arc::new(Int64Array::from(vec![1; n])),
+                    _ => new_null_array(f.data_type(), n),
+                }
+            })
+            .collect();
+        RecordBatch::try_new(schema, columns).unwrap()
+    }
+
+    #[test]
+    fn files_are_sorted_by_time_and_grouped_by_name_within_row_groups() {
+        // More rows than a row group, in three batches, times in no order (some missing).
+        let total = ROW_GROUP_ROWS + 5_000;
+        let mut x: u64 = 7;
+        let mut times = Vec::new();
+        let mut names = Vec::new();
+        for i in 0..total {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            times.push((i % 997 != 0).then_some((x >> 20) as i64 % 1_000_000_000));
+            names.push(
+                ["GetObject", "PutObject", "AssumeRole"]
+                    .get((x >> 50) as usize % 4)
+                    .copied(),
+            );
+        }
+        let cut = [0, 20_000, 50_000, total];
+        let batches: Vec<RecordBatch> = cut
+            .windows(2)
+            .map(|w| rows(&times[w[0]..w[1]], &names[w[0]..w[1]]))
+            .collect();
+        let (w, bytes) = write_parquet_to(&batches, Vec::new(), "<test>").unwrap();
+        assert_eq!(w.rows as usize, total);
+        assert_eq!(w.min_time, times.iter().flatten().min().copied());
+        assert_eq!(w.max_time, times.iter().flatten().max().copied());
+        // The conversion-only duplicate key is not written.
+        let back = read_parquet_bytes(bytes.into(), None, "<test>").unwrap();
+        assert!(back[0].schema().index_of("_record_hash").is_err());
+        let all = concat_batches(&back[0].schema(), &back).unwrap();
+        assert_eq!(all.num_rows(), total);
+        let t = all
+            .column_by_name("eventtime")
+            .unwrap()
+            .as_primitive::<TimestampMicrosecondType>();
+        let n = all.column_by_name("eventname").unwrap().as_string::<i32>();
+        let key = |r: usize| {
+            (
+                n.is_null(r),
+                n.is_valid(r).then(|| n.value(r)),
+                t.is_null(r),
+                t.is_valid(r).then(|| t.value(r)),
+            )
+        };
+        let group = |r: usize| r / ROW_GROUP_ROWS;
+        for r in 1..total {
+            if group(r) == group(r - 1) {
+                // Within a row group: by name (missing last), by time within a name.
+                assert!(key(r - 1) <= key(r), "rows {} and {r}", r - 1);
+            }
+        }
+        // Across row groups, time order: the first group holds the earliest times.
+        let latest_first = (0..ROW_GROUP_ROWS)
+            .filter(|&r| t.is_valid(r))
+            .map(|r| t.value(r))
+            .max();
+        let earliest_second = (ROW_GROUP_ROWS..total)
+            .filter(|&r| t.is_valid(r))
+            .map(|r| t.value(r))
+            .min();
+        assert!(latest_first <= earliest_second);
+        // Rows without a time come last: all in the last row group.
+        let untimed = times.iter().filter(|t| t.is_none()).count();
+        assert_eq!(
+            (ROW_GROUP_ROWS..total).filter(|&r| t.is_null(r)).count(),
+            untimed
+        );
+    }
 }

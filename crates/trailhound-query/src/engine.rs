@@ -29,6 +29,9 @@ use crate::lake_table::{table_schema, LakeTable};
 use crate::raw_table::RawTable;
 use crate::remote::{runs_here, Remote};
 
+/// Partitions of a query over S3 (at least; two per thread otherwise).
+const S3_PARTITIONS: usize = 32;
+
 /// What the engine reads and how.
 #[derive(Debug, Clone, Default)]
 pub struct EngineOptions {
@@ -78,7 +81,19 @@ impl Engine {
         let threads = opts
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        config = config.with_target_partitions(2 * threads.max(1));
+        // A lake in S3 waits on round trips instead (tens of milliseconds each, several per
+        // file: footer, the filter's columns, the rest): more partitions keep more files in
+        // flight while the same threads decode (benches/README.md, "S3 at real latency").
+        let in_s3 = [&opts.lake, &opts.raw]
+            .into_iter()
+            .flatten()
+            .any(Locator::is_s3);
+        let partitions = if in_s3 {
+            (2 * threads).max(S3_PARTITIONS)
+        } else {
+            2 * threads
+        };
+        config = config.with_target_partitions(partitions.max(1));
         let options = config.options_mut();
         // Our footers are ~10 KB; the default 512 KB guess reads half of a typical file up front.
         options.execution.parquet.metadata_size_hint = Some(64 * 1024);

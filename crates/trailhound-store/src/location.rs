@@ -56,6 +56,20 @@ where
     }
 }
 
+/// An object being written in the background ([`Location::put_in_background`]).
+#[derive(Debug)]
+pub struct Upload(tokio::task::JoinHandle<Result<()>>);
+
+impl Upload {
+    /// Waits until the object is written, or why it was not.
+    pub fn wait(self) -> Result<()> {
+        match block_on(self.0) {
+            Ok(r) => r,
+            Err(e) => Err(Error::Invalid(format!("an upload task failed: {e}"))),
+        }
+    }
+}
+
 /// One object found by a listing.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -319,6 +333,23 @@ impl Location {
         })
     }
 
+    /// Starts writing an object whole on the I/O runtime and returns at once: the caller goes
+    /// on with its work while the upload waits on the network. [`Upload::wait`] tells how it
+    /// went.
+    pub fn put_in_background(&self, rel: &str, bytes: impl Into<Bytes>) -> Upload {
+        let this = self.clone();
+        let rel = rel.to_string();
+        let payload = PutPayload::from(bytes.into());
+        Upload(runtime().spawn(async move {
+            this.count(1);
+            this.store
+                .put(&this.key(&rel), payload)
+                .await
+                .map(|_| ())
+                .map_err(|e| this.err(&rel, &e))
+        }))
+    }
+
     /// Writes an object only if none exists at `rel`; `false` when one did.
     pub fn put_new(&self, rel: &str, bytes: impl Into<Bytes> + Send) -> Result<bool> {
         block_on(async {
@@ -414,6 +445,54 @@ impl Location {
                 .rename(&self.key(from), &self.key(to))
                 .await
                 .map_err(|e| self.err(from, &e))
+        })
+    }
+
+    /// Moves objects, `(from, to)`, up to `concurrency` at once: in S3 each move is two round
+    /// trips, and a commit moves every file it wrote. Stops at the first failure.
+    pub fn rename_all(&self, moves: &[(String, String)], concurrency: usize) -> Result<()> {
+        // Boxed first: a stream of closures' futures is not provably `Send` to the compiler.
+        let moves: Vec<futures::future::BoxFuture<'_, Result<()>>> = moves
+            .iter()
+            .map(|(from, to)| {
+                Box::pin(async move {
+                    self.count(2);
+                    self.store
+                        .rename(&self.key(from), &self.key(to))
+                        .await
+                        .map_err(|e| self.err(from, &e))
+                }) as _
+            })
+            .collect();
+        block_on(async {
+            let mut done = futures::stream::iter(moves).buffer_unordered(concurrency.max(1));
+            while let Some(r) = done.next().await {
+                r?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Deletes objects, up to `concurrency` at once; one that is not there is not an error.
+    pub fn delete_all(&self, rels: &[String], concurrency: usize) -> Result<()> {
+        let deletes: Vec<futures::future::BoxFuture<'_, Result<()>>> = rels
+            .iter()
+            .map(|rel| {
+                Box::pin(async move {
+                    self.count(1);
+                    match self.store.delete(&self.key(rel)).await {
+                        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                        Err(e) => Err(self.err(rel, &e)),
+                    }
+                }) as _
+            })
+            .collect();
+        block_on(async {
+            let mut done = futures::stream::iter(deletes).buffer_unordered(concurrency.max(1));
+            while let Some(r) = done.next().await {
+                r?;
+            }
+            Ok(())
         })
     }
 
