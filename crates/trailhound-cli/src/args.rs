@@ -116,6 +116,10 @@ pub struct SchedulerArgs {
     /// Executors needed before `GET /readyz` answers 200.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub ready_executors: usize,
+    /// Seconds without a heartbeat after which an executor counts as lost and its tasks run
+    /// elsewhere (longer than the executors' `--heartbeat`).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub executor_timeout: u64,
     #[command(flatten)]
     pub s3: S3Args,
 }

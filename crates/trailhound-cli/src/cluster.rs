@@ -41,6 +41,7 @@ pub fn run_scheduler(a: SchedulerArgs, printer: &Printer) -> Result<ExitCode> {
         bind: a.bind,
         external_host: a.external_host,
         ready_executors: a.ready_executors,
+        executor_timeout_seconds: a.executor_timeout.max(1),
         s3: a.s3.options(),
     };
     let rt = crate::context::runtime()?;

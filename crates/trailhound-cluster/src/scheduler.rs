@@ -23,6 +23,9 @@ pub struct SchedulerOptions {
     pub external_host: Option<String>,
     /// Executors needed before `/readyz` answers 200.
     pub ready_executors: usize,
+    /// Seconds without a heartbeat after which an executor is lost (Ballista's default is
+    /// 180: a killed executor stalled its queries for three minutes).
+    pub executor_timeout_seconds: u64,
     /// S3 settings for the scheduler's own stores (its credentials are its own).
     pub s3: S3Options,
 }
@@ -57,6 +60,9 @@ pub async fn serve(
             .clone()
             .unwrap_or_else(|| addr.ip().to_string()),
         min_ready_executors: opts.ready_executors,
+        executor_timeout_seconds: opts.executor_timeout_seconds,
+        // Look for lost executors a few times per timeout.
+        expire_dead_executor_interval_seconds: (opts.executor_timeout_seconds / 3).clamp(1, 15),
         override_config_producer: Some(Arc::new(session::config)),
         override_session_builder: Some(Arc::new(move |config| {
             session::state(config, runtime.clone())

@@ -17,6 +17,8 @@ use trailhound_query::arrow::util::pretty::pretty_format_batches;
 use trailhound_query::{Engine, EngineOptions, Remote};
 use trailhound_store::Locator;
 
+mod slt;
+
 fn sample_trail() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample-trail")
 }
@@ -38,6 +40,7 @@ async fn scheduler(ready: usize) -> ClusterUrl {
         bind: "127.0.0.1:0".parse().unwrap(),
         external_host: None,
         ready_executors: ready,
+        executor_timeout_seconds: 30,
         s3: Default::default(),
     };
     tokio::spawn(async move {
@@ -105,25 +108,33 @@ const QUERIES: &[&str] = &[
     "SELECT date, count(*) AS n FROM cloudtrail_raw WHERE eventtime >= TIMESTAMP '2024-08-01 00:00:00' GROUP BY 1 ORDER BY 1",
 ];
 
+/// A scheduler and `executors` trailhound executors in this process, registered; its URL.
+pub async fn trailhound_cluster(executors: usize) -> ClusterUrl {
+    let url = scheduler(executors).await;
+    for _ in 0..executors {
+        let exec = ExecutorOptions {
+            scheduler: url.clone(),
+            bind: format!("127.0.0.1:{}", free_port_pair()).parse().unwrap(),
+            external_host: None,
+            concurrency: Some(2),
+            work_dir: Some(tempfile::tempdir().unwrap().keep().display().to_string()),
+            memory_limit: None,
+            heartbeat_seconds: 1,
+            s3: Default::default(),
+        };
+        tokio::spawn(async move {
+            let r = trailhound_cluster::executor::serve(exec).await;
+            panic!("executor ended: {r:?}");
+        });
+    }
+    ready(&url).await;
+    url
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn trailhound_executors_answer_like_the_engine_and_stock_ones_are_refused() {
     // trailhound's own cluster.
-    let url = scheduler(1).await;
-    let exec = ExecutorOptions {
-        scheduler: url.clone(),
-        bind: format!("127.0.0.1:{}", free_port_pair()).parse().unwrap(),
-        external_host: None,
-        concurrency: Some(2),
-        work_dir: Some(tempfile::tempdir().unwrap().keep().display().to_string()),
-        memory_limit: None,
-        heartbeat_seconds: 1,
-        s3: Default::default(),
-    };
-    tokio::spawn(async move {
-        let r = trailhound_cluster::executor::serve(exec).await;
-        panic!("executor ended: {r:?}");
-    });
-    ready(&url).await;
+    let url = trailhound_cluster(1).await;
     let local = engine(None);
     let remote = engine(Some(Cluster::connect(url).unwrap()));
     assert!(remote.is_remote());

@@ -1,0 +1,97 @@
+//! The query crate's sqllogictest suites (`crates/trailhound-query/tests/slt`) on a cluster:
+//! the same files, the same expected rows, every statement planned here and run by the
+//! executors. `sample_*` files run on the sample archive's lake, `real_*` on the real corpus's.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sqllogictest::{DBOutput, DefaultColumnType};
+use trailhound_cluster::{Cluster, ClusterUrl};
+use trailhound_query::{Engine, EngineOptions, QueryError};
+
+struct Db(Engine);
+
+#[async_trait::async_trait]
+impl sqllogictest::AsyncDB for Db {
+    type Error = QueryError;
+    type ColumnType = DefaultColumnType;
+
+    async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, QueryError> {
+        let mut results = self.0.run(sql).await?;
+        let Some(r) = results.pop() else {
+            return Ok(DBOutput::StatementComplete(0));
+        };
+        if r.schema.fields().is_empty() {
+            return Ok(DBOutput::StatementComplete(0));
+        }
+        let rows = trailhound_query::output::text_rows(&r.batches)?;
+        Ok(DBOutput::Rows {
+            types: vec![DefaultColumnType::Any; r.schema.fields().len()],
+            rows,
+        })
+    }
+
+    async fn shutdown(&mut self) {}
+
+    fn engine_name(&self) -> &str {
+        "trailhound on a cluster"
+    }
+}
+
+/// `src` converted into a new lake (kept for the test run).
+fn converted(src: &Path) -> PathBuf {
+    let dest = tempfile::tempdir().unwrap().keep().join("lake");
+    let opts = trailhound_convert::ConvertOptions::default();
+    let s = trailhound_convert::convert(src, &dest, &opts, &trailhound_convert::NoProgress)
+        .unwrap_or_else(|e| panic!("{}: {e}", src.display()));
+    assert!(s.events_out > 0, "{}: no events", src.display());
+    dest
+}
+
+fn suites(prefix: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../trailhound-query/tests/slt");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "slt")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        })
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no {prefix}*.slt files in {}", dir.display());
+    v
+}
+
+async fn run_suites(prefix: &str, lake: PathBuf, url: &ClusterUrl) {
+    for f in suites(prefix) {
+        let (lake, url) = (lake.clone(), url.clone());
+        let mut runner = sqllogictest::Runner::new(move || {
+            let (lake, url) = (lake.clone(), url.clone());
+            async move {
+                let remote: Arc<dyn trailhound_query::Remote> = Cluster::connect(url).unwrap();
+                let engine = Engine::new(&EngineOptions {
+                    lake: Some(lake.into()),
+                    remote: Some(remote),
+                    ..Default::default()
+                })
+                .unwrap();
+                assert!(engine.is_remote());
+                Ok(Db(engine))
+            }
+        });
+        if let Err(e) = runner.run_file_async(&f).await {
+            panic!("{} on the cluster: {e}", f.display());
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_sql_suites_give_the_same_rows_on_a_cluster() {
+    let url = crate::trailhound_cluster(2).await;
+    let sample = converted(&crate::sample_trail());
+    let real = converted(&trailhound_synth::real_logs_dir());
+    run_suites("sample_", sample, &url).await;
+    run_suites("real_", real, &url).await;
+}
