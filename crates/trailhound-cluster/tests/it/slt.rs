@@ -5,38 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use sqllogictest::{DBOutput, DefaultColumnType};
 use trailhound_cluster::{Cluster, ClusterUrl};
-use trailhound_query::{Engine, EngineOptions, QueryError};
+use trailhound_query::{Engine, EngineOptions};
 
-struct Db(Engine);
-
-#[async_trait::async_trait]
-impl sqllogictest::AsyncDB for Db {
-    type Error = QueryError;
-    type ColumnType = DefaultColumnType;
-
-    async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, QueryError> {
-        let mut results = self.0.run(sql).await?;
-        let Some(r) = results.pop() else {
-            return Ok(DBOutput::StatementComplete(0));
-        };
-        if r.schema.fields().is_empty() {
-            return Ok(DBOutput::StatementComplete(0));
-        }
-        let rows = trailhound_query::output::text_rows(&r.batches)?;
-        Ok(DBOutput::Rows {
-            types: vec![DefaultColumnType::Any; r.schema.fields().len()],
-            rows,
-        })
-    }
-
-    async fn shutdown(&mut self) {}
-
-    fn engine_name(&self) -> &str {
-        "trailhound on a cluster"
-    }
-}
+#[path = "../../../trailhound-query/tests/it/slt_db.rs"]
+mod slt_db;
+use slt_db::Db;
 
 /// `src` converted into a new lake (kept for the test run).
 fn converted(src: &Path) -> PathBuf {

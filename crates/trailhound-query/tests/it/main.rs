@@ -7,6 +7,7 @@ mod pruning;
 mod raw;
 mod saved;
 mod slt;
+mod slt_db;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

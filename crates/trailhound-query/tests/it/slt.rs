@@ -3,37 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sqllogictest::{DBOutput, DefaultColumnType};
-use trailhound_query::{Engine, QueryError};
-
-struct Db(Engine);
-
-#[async_trait::async_trait]
-impl sqllogictest::AsyncDB for Db {
-    type Error = QueryError;
-    type ColumnType = DefaultColumnType;
-
-    async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, QueryError> {
-        let mut results = self.0.run(sql).await?;
-        let Some(r) = results.pop() else {
-            return Ok(DBOutput::StatementComplete(0));
-        };
-        if r.schema.fields().is_empty() {
-            return Ok(DBOutput::StatementComplete(0));
-        }
-        let rows = trailhound_query::output::text_rows(&r.batches)?;
-        Ok(DBOutput::Rows {
-            types: vec![DefaultColumnType::Any; r.schema.fields().len()],
-            rows,
-        })
-    }
-
-    async fn shutdown(&mut self) {}
-
-    fn engine_name(&self) -> &str {
-        "trailhound"
-    }
-}
+use crate::slt_db::Db;
 
 fn files(prefix: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
