@@ -11,4 +11,4 @@ FROM cloudtrail
 WHERE eventtime >= $from AND eventtime < $until
   AND regexp_like(eventname, '^(Delete|Terminate|Remove|Detach|Disable)')
   AND (user_display_name(useridentity) LIKE $principal OR coalesce(useridentity.arn, '') LIKE $principal)
-ORDER BY eventtime, eventid, eventname, eventsource
+ORDER BY eventtime, eventid, eventname, eventsource, account, region, principal, target, sourceipaddress, useragent, errorcode

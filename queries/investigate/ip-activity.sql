@@ -7,4 +7,4 @@ SELECT eventid, eventtime, eventname, eventsource, user_display_name(useridentit
 FROM cloudtrail
 WHERE eventtime >= $from AND eventtime < $until
   AND ip_in_cidr(sourceipaddress, CASE WHEN strpos($ip, '/') > 0 THEN $ip WHEN strpos($ip, ':') > 0 THEN concat($ip, '/128') ELSE concat($ip, '/32') END)
-ORDER BY eventtime, eventid, eventname, eventsource
+ORDER BY eventtime, eventid, eventname, eventsource, account, region, principal, sourceipaddress, useragent, errorcode

@@ -9,4 +9,4 @@ SELECT eventid, eventtime, eventname, eventsource, user_display_name(useridentit
 FROM cloudtrail
 WHERE eventtime >= $from AND eventtime < $until
   AND ($principal IN (useridentity.username, useridentity.arn, useridentity.principalid, useridentity.accesskeyid, useridentity.sessioncontext.sessionissuer.arn, useridentity.sessioncontext.sessionissuer.username))
-ORDER BY eventtime, eventid, eventname, eventsource
+ORDER BY eventtime, eventid, eventname, eventsource, account, region, principal, access_key, sourceipaddress, useragent, errorcode

@@ -10,4 +10,4 @@ WHERE eventtime >= $from AND eventtime < $until
   AND (readonly IS NULL OR NOT readonly)
   AND (strpos(coalesce(requestparameters, ''), $resource) > 0
     OR strpos(concat_ws(' ', resources[1].arn, resources[2].arn, resources[3].arn), $resource) > 0)
-ORDER BY eventtime, eventid, eventname, eventsource
+ORDER BY eventtime, eventid, eventname, eventsource, account, region, principal, sourceipaddress, errorcode
