@@ -131,17 +131,46 @@ impl Remote for Cluster {
         state: &SessionState,
     ) -> Result<SendableRecordBatchStream> {
         let config = state.config().clone();
-        execute_physical_plan::<PhysicalPlanNode>(
-            format!("http://{}:{}", self.url.host, self.url.port),
-            &config.ballista_config(),
-            plan,
-            self.codec.as_ref(),
-            self.session_id.clone(),
-            config,
-        )
-        .await
-        .map_err(|e| explain(&self.url, e))
+        let ballista = config.ballista_config();
+        let run = || {
+            execute_physical_plan::<PhysicalPlanNode>(
+                format!("http://{}:{}", self.url.host, self.url.port),
+                &ballista,
+                plan.clone(),
+                self.codec.as_ref(),
+                self.session_id.clone(),
+                config.clone(),
+            )
+        };
+        // Ballista answers only once the whole job has succeeded, so a job failed because an
+        // executor was lost has sent no row yet: run it once more on the executors left.
+        match run().await {
+            Err(e) if lost_executor(&e) => {
+                log::warn!("an executor was lost during the query; running it again: {e}");
+                run().await.map_err(|e| match lost_executor(&e) {
+                    true => DataFusionError::Execution(format!(
+                        "executors of {} were lost during the query and again during its retry; the partial results were discarded (a lost executor fails a query on a trailhound cluster rather than risk counting rows twice)",
+                        self.url
+                    )),
+                    false => explain(&self.url, e),
+                })
+            }
+            other => other.map_err(|e| explain(&self.url, e)),
+        }
     }
+}
+
+/// Whether the cluster failed the job because an executor it used was lost: trailhound's
+/// scheduler cancels such a job, or fails the stage that could not fetch its input (see
+/// `scheduler`'s module note).
+fn lost_executor(e: &DataFusionError) -> bool {
+    let text = e.to_string();
+    let cancelled = text.trim_end().ends_with(&format!(
+        "failed: {}",
+        crate::scheduler::LOST_EXECUTOR_CANCEL
+    ));
+    let unfetched = text.contains("Stage ") && text.contains("most recent failure reason");
+    cancelled || unfetched
 }
 
 /// Names what went wrong on the cluster in words a user can act on.
@@ -163,6 +192,19 @@ fn explain(url: &ClusterUrl, e: DataFusionError) -> DataFusionError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lost_executors_are_recognised() {
+        let e = |s: &str| DataFusionError::Execution(s.to_string());
+        assert!(lost_executor(&e("Job 7Xb failed: Cancelled")));
+        assert!(lost_executor(&e(
+            "Job 7Xb failed: Stage 2 has failed 1 times, most recent failure reason: \"fetch\""
+        )));
+        assert!(!lost_executor(&e(
+            "Job 7Xb failed: Task failed due to runtime execution error: Cancelled by the user? no"
+        )));
+        assert!(!lost_executor(&e("Arrow error: divide by zero")));
+    }
 
     #[test]
     fn cluster_urls() {

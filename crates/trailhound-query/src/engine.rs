@@ -95,6 +95,11 @@ impl Engine {
         };
         config = config.with_target_partitions(partitions.max(1));
         let options = config.options_mut();
+        // Lake files are about a megabyte and outnumber the partitions: in S3, splitting one
+        // across partitions only makes every piece fetch its footer again.
+        if in_s3 {
+            options.optimizer.repartition_file_scans = false;
+        }
         // Our footers are ~10 KB; the default 512 KB guess reads half of a typical file up front.
         options.execution.parquet.metadata_size_hint = Some(64 * 1024);
         // Late materialisation: decode the wide JSON columns only for rows that pass the filters.
@@ -224,9 +229,13 @@ impl Engine {
                 s3loc.url()
             }
         };
+        let parquet = self.ctx.state().default_table_options().parquet;
         for dataset in Dataset::ALL {
             let provider: Arc<dyn TableProvider> = if dirs.contains(&dataset.dir()) {
-                Arc::new(LakeTable::new(&format!("{root_url}/{}/", dataset.dir()))?)
+                Arc::new(LakeTable::new(
+                    &format!("{root_url}/{}/", dataset.dir()),
+                    parquet.clone(),
+                )?)
             } else {
                 Arc::new(MemTable::try_new(table_schema(), vec![vec![]])?)
             };

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{ScanArgs, ScanResult, Session, TableProvider};
 use datafusion::common::Result;
+use datafusion::config::TableParquetOptions;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -42,10 +43,13 @@ pub struct LakeTable {
 }
 
 impl LakeTable {
-    pub fn new(dataset_url: &str) -> Result<Self> {
+    /// The dataset at `dataset_url`, read with `parquet`'s settings: pass the session's
+    /// (`SessionState::default_table_options`), since a format keeps its own and ignores the
+    /// session's (DataFusion's 512 KiB footer guess read half of every lake file from S3).
+    pub fn new(dataset_url: &str, parquet: TableParquetOptions) -> Result<Self> {
         let url = ListingTableUrl::parse(dataset_url)?;
         let record = trailhound_model::schema::lake_schema();
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default().with_options(parquet)))
             .with_file_extension(".parquet")
             .with_table_partition_cols(
                 PARTITION_COLUMNS

@@ -437,58 +437,53 @@ impl Location {
         Ok(out)
     }
 
-    /// Moves an object (S3: copy, then delete).
-    pub fn rename(&self, from: &str, to: &str) -> Result<()> {
-        block_on(async {
-            self.count(2);
-            self.store
-                .rename(&self.key(from), &self.key(to))
-                .await
-                .map_err(|e| self.err(from, &e))
-        })
-    }
-
     /// Moves objects, `(from, to)`, up to `concurrency` at once: in S3 each move is two round
     /// trips, and a commit moves every file it wrote. Stops at the first failure.
     pub fn rename_all(&self, moves: &[(String, String)], concurrency: usize) -> Result<()> {
-        // Boxed first: a stream of closures' futures is not provably `Send` to the compiler.
-        let moves: Vec<futures::future::BoxFuture<'_, Result<()>>> = moves
-            .iter()
-            .map(|(from, to)| {
-                Box::pin(async move {
-                    self.count(2);
-                    self.store
-                        .rename(&self.key(from), &self.key(to))
-                        .await
-                        .map_err(|e| self.err(from, &e))
-                }) as _
-            })
-            .collect();
-        block_on(async {
-            let mut done = futures::stream::iter(moves).buffer_unordered(concurrency.max(1));
-            while let Some(r) = done.next().await {
-                r?;
-            }
-            Ok(())
-        })
+        self.run_all(
+            moves
+                .iter()
+                .map(|(from, to)| {
+                    Box::pin(async move {
+                        self.count(2);
+                        self.store
+                            .rename(&self.key(from), &self.key(to))
+                            .await
+                            .map_err(|e| self.err(from, &e))
+                    }) as _
+                })
+                .collect(),
+            concurrency,
+        )
     }
 
     /// Deletes objects, up to `concurrency` at once; one that is not there is not an error.
     pub fn delete_all(&self, rels: &[String], concurrency: usize) -> Result<()> {
-        let deletes: Vec<futures::future::BoxFuture<'_, Result<()>>> = rels
-            .iter()
-            .map(|rel| {
-                Box::pin(async move {
-                    self.count(1);
-                    match self.store.delete(&self.key(rel)).await {
-                        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-                        Err(e) => Err(self.err(rel, &e)),
-                    }
-                }) as _
-            })
-            .collect();
+        self.run_all(
+            rels.iter()
+                .map(|rel| {
+                    Box::pin(async move {
+                        self.count(1);
+                        match self.store.delete(&self.key(rel)).await {
+                            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                            Err(e) => Err(self.err(rel, &e)),
+                        }
+                    }) as _
+                })
+                .collect(),
+            concurrency,
+        )
+    }
+
+    /// Runs requests up to `concurrency` at once, stopping at the first failure. (Boxed by the
+    /// callers: a stream of closures' futures is not provably `Send` to the compiler.)
+    fn run_all(
+        &self,
+        requests: Vec<futures::future::BoxFuture<'_, Result<()>>>,
+        concurrency: usize,
+    ) -> Result<()> {
         block_on(async {
-            let mut done = futures::stream::iter(deletes).buffer_unordered(concurrency.max(1));
+            let mut done = futures::stream::iter(requests).buffer_unordered(concurrency.max(1));
             while let Some(r) = done.next().await {
                 r?;
             }

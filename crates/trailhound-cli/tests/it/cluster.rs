@@ -58,8 +58,19 @@ fn tail(s: &str) -> String {
 }
 
 fn spawn(args: &[&dyn AsRef<std::ffi::OsStr>], log: PathBuf) -> Proc {
+    spawn_in(args, log, |_| {})
+}
+
+/// `spawn` with the environment `env` sets up (an executor's own S3 credentials).
+fn spawn_in(
+    args: &[&dyn AsRef<std::ffi::OsStr>],
+    log: PathBuf,
+    env: impl Fn(&mut std::process::Command),
+) -> Proc {
     let err = std::fs::File::create(&log).unwrap();
-    let child = bin()
+    let mut cmd = bin();
+    env(&mut cmd);
+    let child = cmd
         .args(args.iter().map(|a| a.as_ref()))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -95,8 +106,13 @@ fn http_status(port: u16, path: &str) -> Option<u16> {
 }
 
 fn start(executors: usize) -> Loopback {
+    start_in(executors, |_| {})
+}
+
+/// A cluster whose scheduler and executors run in the environment `env` sets up.
+fn start_in(executors: usize, env: impl Fn(&mut std::process::Command)) -> Loopback {
     let dir = tempfile::tempdir().unwrap();
-    let scheduler = spawn(
+    let scheduler = spawn_in(
         &[
             &"scheduler",
             &"--bind",
@@ -108,6 +124,7 @@ fn start(executors: usize) -> Loopback {
             &"5",
         ],
         dir.path().join("scheduler.log"),
+        &env,
     );
     // The scheduler binds any free port and says which.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -132,7 +149,7 @@ fn start(executors: usize) -> Loopback {
     for i in 0..executors {
         let work = dir.path().join(format!("work-{i}"));
         std::fs::create_dir_all(&work).unwrap();
-        procs.push(spawn(
+        procs.push(spawn_in(
             &[
                 &"executor",
                 &"--scheduler",
@@ -147,6 +164,7 @@ fn start(executors: usize) -> Loopback {
                 &work,
             ],
             dir.path().join(format!("executor-{i}.log")),
+            &env,
         ));
     }
     let cluster = Loopback {
@@ -168,43 +186,71 @@ fn start(executors: usize) -> Loopback {
     cluster
 }
 
-/// Runs trailhound with a deadline: a hung query fails the test instead of the whole run.
-fn run_within(args: &[&dyn AsRef<std::ffi::OsStr>], secs: u64) -> (Option<i32>, String, String) {
+/// A trailhound process running, its output gathered as it comes.
+struct Running {
+    child: Child,
+    shown: Vec<String>,
+    out: std::thread::JoinHandle<String>,
+    err: std::thread::JoinHandle<String>,
+}
+
+fn launch(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Running {
     let mut child = bin()
         .args(args.iter().map(|a| a.as_ref()))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let o = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let e = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!(
-                "trailhound {:?} took over {secs} s",
-                args.iter()
-                    .map(|a| a.as_ref().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    let gather = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
     };
-    (status.code(), o.join().unwrap(), e.join().unwrap())
+    let out = gather(Box::new(child.stdout.take().unwrap()));
+    let err = gather(Box::new(child.stderr.take().unwrap()));
+    let shown = args
+        .iter()
+        .map(|a| a.as_ref().to_string_lossy().into_owned())
+        .collect();
+    Running {
+        child,
+        shown,
+        out,
+        err,
+    }
+}
+
+impl Running {
+    fn finished(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+
+    /// Waits up to `secs`: a hung query fails the test instead of the whole run.
+    fn wait(mut self, secs: u64) -> (Option<i32>, String, String) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("trailhound {:?} took over {secs} s", self.shown);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        (
+            status.code(),
+            self.out.join().unwrap(),
+            self.err.join().unwrap(),
+        )
+    }
+}
+
+/// Runs trailhound with a deadline.
+fn run_within(args: &[&dyn AsRef<std::ffi::OsStr>], secs: u64) -> (Option<i32>, String, String) {
+    launch(args).wait(secs)
 }
 
 /// The same command locally and on the cluster: the same output.
@@ -399,6 +445,82 @@ fn an_executor_lost_between_queries_leaves_one_clear_outcome() {
         Some(0) => assert_eq!(out, text(&local.stdout)),
         Some(1) => assert_eq!(err.trim().lines().count(), 1, "{err}"),
         other => panic!("exit {other:?}: {err}\n{}", cluster.logs()),
+    }
+}
+
+/// Ballista 55 re-runs a whole stage when an executor holding part of its input is lost, and
+/// the next stage keeps the outputs it already had from the first run: a join's counts came
+/// back half as large again, with exit 0. trailhound's scheduler fails such a query instead,
+/// and the client runs it once more on the executors left.
+#[test]
+fn an_executor_lost_during_a_query_never_changes_its_answer() {
+    let _one = ONE_CLUSTER.lock().unwrap_or_else(|p| p.into_inner());
+    let mut cluster = start(2);
+    let lake = sample_lake();
+    // A nested-loop join of the table with itself: several seconds of work in every stage.
+    let q = "SELECT a.eventsource, count(*) AS n FROM cloudtrail a JOIN cloudtrail b \
+             ON a.eventsource <> b.eventsource \
+             WHERE regexp_like(a.eventid || b.eventid, '[0-9][a-f][0-9][a-f]') GROUP BY 1 ORDER BY 1";
+    let local = run(&[&"sql", &lake, &"-c", &q, &"--format", &"csv"]);
+    assert!(local.status.success(), "{}", text(&local.stderr));
+    let mut query = launch(&[
+        &"sql",
+        &lake,
+        &"-c",
+        &q,
+        &"--format",
+        &"csv",
+        &"--cluster",
+        &cluster.url,
+    ]);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        !query.finished(),
+        "the query ended before an executor was lost: make it longer"
+    );
+    drop(cluster.executors.remove(0));
+    let (code, out, err) = query.wait(240);
+    match code {
+        Some(0) => assert_eq!(out, text(&local.stdout), "{err}\n{}", cluster.logs()),
+        Some(1) => {
+            assert_eq!(err.trim().lines().count(), 1, "{err}");
+            assert!(err.contains("lost"), "{err}");
+        }
+        other => panic!("exit {other:?}: {err}\n{}", cluster.logs()),
+    }
+}
+
+/// A lake in S3 (moto's server on loopback): the scheduler and each executor open it with their
+/// own credentials (their environment; the plan carries none), and the answers are the local
+/// disk's.
+#[test]
+fn a_lake_in_s3_answers_on_a_cluster_as_on_disk() {
+    let _one = ONE_CLUSTER.lock().unwrap_or_else(|p| p.into_inner());
+    let server = crate::s3::S3Server::start();
+    assert_eq!(server.request("PUT", "/lakes", b""), 200, "create bucket");
+    assert!(server.upload(sample_lake(), "lakes", "sample") > 0);
+    let endpoint = server.endpoint();
+    let in_s3 = |cmd: &mut std::process::Command| crate::s3::env(cmd, &endpoint);
+    let cluster = start_in(2, in_s3);
+    let lake = "s3://lakes/sample";
+    for q in QUERIES {
+        let on_disk = run(&[&"sql", &sample_lake(), &"-c", q, &"--format", &"csv"]);
+        assert!(on_disk.status.success(), "{}", text(&on_disk.stderr));
+        let mut cmd = bin();
+        in_s3(&mut cmd);
+        let out = cmd
+            .args(["sql", lake, "-c", q, "--format", "csv", "--cluster"])
+            .arg(&cluster.url)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{q}: {}\n{}",
+            text(&out.stderr),
+            cluster.logs()
+        );
+        assert_eq!(text(&out.stdout), text(&on_disk.stdout), "{q}");
     }
 }
 

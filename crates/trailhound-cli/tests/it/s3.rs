@@ -77,7 +77,7 @@ impl S3Server {
     }
 
     /// A plain HTTP request (moto does not check signatures); the status code.
-    fn request(&self, method: &str, path: &str, body: &[u8]) -> u16 {
+    pub(crate) fn request(&self, method: &str, path: &str, body: &[u8]) -> u16 {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         write!(
             s,
@@ -96,7 +96,7 @@ impl S3Server {
     }
 
     /// Uploads every file below `dir` to `bucket` under `prefix`.
-    fn upload(&self, dir: &Path, bucket: &str, prefix: &str) -> usize {
+    pub(crate) fn upload(&self, dir: &Path, bucket: &str, prefix: &str) -> usize {
         self.upload_with(dir, bucket, prefix, |k| Some(k.to_string()))
     }
 
@@ -518,7 +518,7 @@ impl Drop for S3Server {
     }
 }
 
-fn env(cmd: &mut Command, endpoint: &str) {
+pub(crate) fn env(cmd: &mut Command, endpoint: &str) {
     cmd.env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")
@@ -1014,7 +1014,10 @@ fn an_interrupted_s3_commit_is_rolled_forward_by_the_next_writer() {
     write_commit(dead.location(), &commit).unwrap();
     let store = loc();
     store
-        .rename(&format!("{staging}/{}", paths[0]), paths[0])
+        .rename_all(
+            &[(format!("{staging}/{}", paths[0]), paths[0].to_string())],
+            1,
+        )
         .unwrap();
     drop(dead);
 

@@ -10,7 +10,7 @@ use trailhound_query::{Engine, EngineOptions};
 
 #[path = "../../../trailhound-query/tests/it/slt_db.rs"]
 mod slt_db;
-use slt_db::Db;
+use slt_db::{suite_files, Db};
 
 /// `src` converted into a new lake (kept for the test run).
 fn converted(src: &Path) -> PathBuf {
@@ -22,24 +22,8 @@ fn converted(src: &Path) -> PathBuf {
     dest
 }
 
-fn suites(prefix: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../trailhound-query/tests/slt");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "slt")
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
-        })
-        .collect();
-    v.sort();
-    assert!(!v.is_empty(), "no {prefix}*.slt files in {}", dir.display());
-    v
-}
-
 async fn run_suites(prefix: &str, lake: PathBuf, url: &ClusterUrl) {
-    for f in suites(prefix) {
+    for f in suite_files(prefix) {
         let (lake, url) = (lake.clone(), url.clone());
         let mut runner = sqllogictest::Runner::new(move || {
             let (lake, url) = (lake.clone(), url.clone());

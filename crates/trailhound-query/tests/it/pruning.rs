@@ -1,5 +1,5 @@
 //! A bound on `eventtime` alone reads only that day's files and row groups: counted from the
-//! plan's metrics, not inferred from the answer.
+//! plan's metrics, not inferred from the answer; and lake scans carry the session's Parquet settings.
 
 use crate::{engine, sample_lake};
 
@@ -93,4 +93,47 @@ async fn an_hour_prunes_row_groups_by_statistics() {
     .await;
     assert_eq!(n, m);
     assert_ne!(n, "0");
+}
+
+/// The lake's scans read with the session's Parquet settings: a format keeps its own, and with
+/// DataFusion's default 512 KiB footer guess every lake file was half read from S3 up front.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lake_scans_use_the_sessions_parquet_settings() {
+    use datafusion::datasource::physical_plan::{FileScanConfig, ParquetSource};
+    use datafusion::datasource::source::DataSourceExec;
+    use datafusion::physical_plan::ExecutionPlan;
+    use std::sync::Arc;
+
+    fn parquet_options(plan: &Arc<dyn ExecutionPlan>, found: &mut Vec<(Option<usize>, bool)>) {
+        if let Some(scan) = plan
+            .downcast_ref::<DataSourceExec>()
+            .and_then(|d| d.data_source().downcast_ref::<FileScanConfig>())
+        {
+            if let Some(p) = scan.file_source().downcast_ref::<ParquetSource>() {
+                let g = &p.table_parquet_options().global;
+                found.push((g.metadata_size_hint, g.reorder_filters));
+            }
+        }
+        for child in plan.children() {
+            parquet_options(child, found);
+        }
+    }
+
+    let e = engine(sample_lake());
+    let state = e.context().state();
+    let expected = state
+        .config()
+        .options()
+        .execution
+        .parquet
+        .metadata_size_hint;
+    assert_eq!(expected, Some(64 * 1024));
+    let logical = state
+        .create_logical_plan("SELECT count(*) FROM cloudtrail WHERE eventname = 'ConsoleLogin'")
+        .await
+        .unwrap();
+    let plan = state.create_physical_plan(&logical).await.unwrap();
+    let mut found = Vec::new();
+    parquet_options(&plan, &mut found);
+    assert_eq!(found, vec![(expected, true)]);
 }

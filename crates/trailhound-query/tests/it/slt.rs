@@ -1,28 +1,12 @@
 //! `tests/slt/*.slt`: `sample_*` files run on the sample archive, `real_*` on the real corpus.
 //! `TRAILHOUND_SLT_COMPLETE=1` rewrites the expected results from the engine's (review the diff).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::slt_db::Db;
-
-fn files(prefix: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slt");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "slt")
-                && p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
-        })
-        .collect();
-    v.sort();
-    assert!(!v.is_empty(), "no {prefix}*.slt files");
-    v
-}
+use crate::slt_db::{suite_files, Db};
 
 async fn run_files(prefix: &str, lake: &'static Path) {
-    for f in files(prefix) {
+    for f in suite_files(prefix) {
         let mut runner =
             sqllogictest::Runner::new(move || async move { Ok(Db(crate::engine(lake))) });
         if std::env::var_os("TRAILHOUND_SLT_COMPLETE").is_some() {

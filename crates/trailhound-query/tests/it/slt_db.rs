@@ -1,11 +1,30 @@
-//! The sqllogictest adapter: an [`Engine`] answering the `.slt` files' statements. Shared by the
-//! query crate's tests and the cluster crate's (which runs the same files on a cluster), included
-//! there by path.
+//! The sqllogictest adapter: an [`Engine`] answering the `.slt` files' statements, and the list
+//! of those files. Shared by the query crate's tests and the cluster crate's (which runs the same
+//! files on a cluster), included there by path.
+
+use std::path::{Path, PathBuf};
 
 use sqllogictest::{DBOutput, DefaultColumnType};
 use trailhound_query::{Engine, QueryError};
 
 pub struct Db(pub Engine);
+
+/// The query crate's `tests/slt/<prefix>*.slt` files, in name order.
+pub fn suite_files(prefix: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../trailhound-query/tests/slt");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "slt")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        })
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no {prefix}*.slt files in {}", dir.display());
+    v
+}
 
 #[async_trait::async_trait]
 impl sqllogictest::AsyncDB for Db {
