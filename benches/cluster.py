@@ -2,7 +2,7 @@
 """What a loopback cluster costs (not run in CI): the benchmark queries of query.py on one lake,
 run locally and through `--cluster` on one scheduler and two executors of the same binary on
 127.0.0.1, alternating, whole processes; medians, the overhead per query, and the bytes each
-query's stages wrote as shuffle files (measured in the executors' work folders)."""
+query's stages passed to each other and its result (from the scheduler's line per job)."""
 import argparse, datetime, os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -45,15 +45,10 @@ def free_pair():
             t.close()
 
 
-def du(path):
-    total = 0
-    for root, _, files in os.walk(path):
-        for f in files:
-            try:
-                total += os.path.getsize(os.path.join(root, f))
-            except OSError:
-                pass
-    return total
+def jobs(log):
+    """The scheduler's `job ID: N stages, B bytes shuffled, R bytes of results, T ms` lines."""
+    return re.findall(r"^job \S+: (\d+) stages, (\d+) bytes shuffled, (\d+) bytes of results",
+                      open(log).read(), re.M)
 
 
 tmp = tempfile.mkdtemp(prefix="th-cluster-")
@@ -97,18 +92,18 @@ try:
 
     print(f"lake {a.lake}, {a.runs} runs each, alternating; cluster: 1 scheduler + 2 executors "
           f"x {a.concurrency} task(s) on 127.0.0.1")
-    print("| query | local (s) | cluster (s) | overhead (s) | ratio | shuffle written |")
-    print("|---|---|---|---|---|---|")
+    print("| query | local (s) | cluster (s) | overhead (s) | ratio | stages | shuffled | result |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, sql in QUERIES:
         sql = sql.format(d1=d1, d2=d2)
-        local, remote, shuffled = [], [], []
+        local, remote, moved = [], [], []
         answers = set()
         for _ in range(a.runs):
             for where in ("local", "cluster"):
                 cmd = [TH, "sql", a.lake, "--format", "csv", "-c", sql]
                 if where == "cluster":
                     cmd += ["--cluster", cluster]
-                    before = sum(du(w) for w in works)
+                    before = len(jobs(log.name))
                 t = time.perf_counter()
                 r = subprocess.run(cmd, capture_output=True)
                 dt = time.perf_counter() - t
@@ -118,13 +113,16 @@ try:
                 answers.add(tuple(sorted(r.stdout.decode().splitlines())))
                 if where == "cluster":
                     remote.append(dt)
-                    shuffled.append(sum(du(w) for w in works) - before)
+                    done = jobs(log.name)
+                    assert len(done) == before + 1, f"{name}: no job line"
+                    moved.append(tuple(int(x) for x in done[-1]))
                 else:
                     local.append(dt)
         assert len(answers) == 1, f"{name}: local and cluster answers differ"
         ml, mr = statistics.median(local), statistics.median(remote)
-        print(f"| {name} | {ml:.3f} | {mr:.3f} | {mr - ml:+.3f} | {mr / ml:.2f}x | "
-              f"{statistics.median(shuffled) / 1e6:.2f} MB |")
+        stages, shuffled, result = moved[len(moved) // 2]
+        print(f"| {name} | {ml:.3f} | {mr:.3f} | {mr - ml:+.3f} | {mr / ml:.2f}x | {stages} | "
+              f"{shuffled / 1e6:.2f} MB | {result / 1e6:.3f} MB |")
 finally:
     for pr in procs:
         pr.kill()

@@ -3,7 +3,7 @@
 //! agree on functions, plan nodes and versions:
 //!
 //! - [`scheduler`] and [`executor`] run Ballista's roles with trailhound's session (functions,
-//!   coercions), plan codec and object stores;
+//!   coercions), plan codec and object stores; [`job_log`] says what each job moved;
 //! - [`Cluster`] is the client: queries are planned here as for a local run and their physical
 //!   plans executed on the cluster, so results, formats and errors look the same.
 
@@ -11,6 +11,7 @@ pub mod client;
 pub mod codec;
 pub mod error;
 pub mod executor;
+pub mod job_log;
 pub mod scheduler;
 pub mod session;
 

@@ -28,6 +28,7 @@ use trailhound_store::S3Options;
 
 use crate::codec::TrailhoundCodec;
 use crate::error::ClusterError;
+use crate::job_log::JobLog;
 use crate::session::{self, Stores};
 
 /// How the scheduler runs.
@@ -97,7 +98,10 @@ pub async fn serve(
         inner: cluster.cluster_state(),
         scheduler: OnceLock::new(),
     });
-    let cluster = BallistaCluster::new(guard.clone(), cluster.job_state());
+    let jobs = Arc::new(JobLog {
+        inner: cluster.job_state(),
+    });
+    let cluster = BallistaCluster::new(guard.clone(), jobs);
     let scheduler =
         create_scheduler::<LogicalPlanNode, PhysicalPlanNode>(cluster, Arc::new(config))
             .await

@@ -57,11 +57,7 @@ fn tail(s: &str) -> String {
     lines[lines.len().saturating_sub(30)..].join("\n")
 }
 
-fn spawn(args: &[&dyn AsRef<std::ffi::OsStr>], log: PathBuf) -> Proc {
-    spawn_in(args, log, |_| {})
-}
-
-/// `spawn` with the environment `env` sets up (an executor's own S3 credentials).
+/// Starts trailhound in the environment `env` sets up (an executor's own S3 credentials).
 fn spawn_in(
     args: &[&dyn AsRef<std::ffi::OsStr>],
     log: PathBuf,
@@ -522,6 +518,22 @@ fn a_lake_in_s3_answers_on_a_cluster_as_on_disk() {
         );
         assert_eq!(text(&out.stdout), text(&on_disk.stdout), "{q}");
     }
+    // The scheduler says what each job moved: a grouping shuffles, every job has a result.
+    let log = cluster.scheduler.log();
+    let moved: Vec<(u64, u64)> = log
+        .lines()
+        .filter_map(|l| {
+            let (_, summary) = l.strip_prefix("job ")?.split_once(": ")?;
+            let n = |unit: &str| -> Option<u64> {
+                let before = summary.split(unit).next()?;
+                before.rsplit(", ").next()?.trim().parse().ok()
+            };
+            Some((n(" bytes shuffled")?, n(" bytes of results")?))
+        })
+        .collect();
+    assert_eq!(moved.len(), QUERIES.len(), "{log}");
+    assert!(moved.iter().all(|&(_, result)| result > 0), "{log}");
+    assert!(moved[0].0 > 0, "the grouping shuffled nothing? {log}");
 }
 
 #[test]
