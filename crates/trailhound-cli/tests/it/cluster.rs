@@ -6,7 +6,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -424,22 +424,37 @@ fn an_executor_lost_between_queries_leaves_one_clear_outcome() {
     let lost = cluster.executors.remove(0);
     drop(lost);
     // Ballista retries the tasks on the executor left, or the query fails with one line.
-    let (code, out, err) = run_within(
-        &[
-            &"sql",
-            &lake,
-            &"-c",
-            &q,
-            &"--format",
-            &"csv",
-            &"--cluster",
-            &cluster.url,
-        ],
-        180,
-    );
+    let ran = csv_on(&cluster, lake, q).wait(180);
+    local_answer_or_one_line(&cluster, ran, &local, "");
+}
+
+/// `trailhound sql LAKE -c Q --format csv` on `cluster`, started.
+fn csv_on(cluster: &Loopback, lake: &Path, q: &str) -> Running {
+    launch(&[
+        &"sql",
+        &lake,
+        &"-c",
+        &q,
+        &"--format",
+        &"csv",
+        &"--cluster",
+        &cluster.url,
+    ])
+}
+
+/// A run that gave the local answer, or failed with one line that says `says`.
+fn local_answer_or_one_line(
+    cluster: &Loopback,
+    (code, out, err): (Option<i32>, String, String),
+    local: &std::process::Output,
+    says: &str,
+) {
     match code {
-        Some(0) => assert_eq!(out, text(&local.stdout)),
-        Some(1) => assert_eq!(err.trim().lines().count(), 1, "{err}"),
+        Some(0) => assert_eq!(out, text(&local.stdout), "{err}\n{}", cluster.logs()),
+        Some(1) => {
+            assert_eq!(err.trim().lines().count(), 1, "{err}");
+            assert!(err.contains(says), "{err}");
+        }
         other => panic!("exit {other:?}: {err}\n{}", cluster.logs()),
     }
 }
@@ -459,31 +474,14 @@ fn an_executor_lost_during_a_query_never_changes_its_answer() {
              WHERE regexp_like(a.eventid || b.eventid, '[0-9][a-f][0-9][a-f]') GROUP BY 1 ORDER BY 1";
     let local = run(&[&"sql", &lake, &"-c", &q, &"--format", &"csv"]);
     assert!(local.status.success(), "{}", text(&local.stderr));
-    let mut query = launch(&[
-        &"sql",
-        &lake,
-        &"-c",
-        &q,
-        &"--format",
-        &"csv",
-        &"--cluster",
-        &cluster.url,
-    ]);
+    let mut query = csv_on(&cluster, lake, q);
     std::thread::sleep(Duration::from_millis(2500));
     assert!(
         !query.finished(),
         "the query ended before an executor was lost: make it longer"
     );
     drop(cluster.executors.remove(0));
-    let (code, out, err) = query.wait(240);
-    match code {
-        Some(0) => assert_eq!(out, text(&local.stdout), "{err}\n{}", cluster.logs()),
-        Some(1) => {
-            assert_eq!(err.trim().lines().count(), 1, "{err}");
-            assert!(err.contains("lost"), "{err}");
-        }
-        other => panic!("exit {other:?}: {err}\n{}", cluster.logs()),
-    }
+    local_answer_or_one_line(&cluster, query.wait(240), &local, "lost");
 }
 
 /// A lake in S3 (moto's server on loopback): the scheduler and each executor open it with their
