@@ -223,9 +223,12 @@ impl Engine {
             Locator::S3(s3loc) => {
                 let bucket_url = url::Url::parse(&format!("s3://{}", s3loc.bucket))
                     .map_err(|e| failed(e.to_string()))?;
-                self.ctx
-                    .runtime_env()
-                    .register_object_store(&bucket_url, loc.store());
+                // Each file's footer read also holds its page index: kept, it saves a round
+                // trip per file (see `tail_cache`).
+                self.ctx.runtime_env().register_object_store(
+                    &bucket_url,
+                    Arc::new(crate::tail_cache::TailCache::new(loc.store())),
+                );
                 s3loc.url()
             }
         };

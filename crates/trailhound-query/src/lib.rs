@@ -22,6 +22,7 @@ pub mod raw_table;
 pub mod remote;
 pub mod report;
 pub mod stats;
+mod tail_cache;
 pub mod timeline;
 
 pub use engine::{Engine, EngineOptions, QueryOutput};
