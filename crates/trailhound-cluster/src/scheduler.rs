@@ -136,9 +136,11 @@ impl LossGuard {
         };
         let jobs = scheduler.state.task_manager.get_running_job_cache();
         for job_id in jobs_touching(&jobs, executor_id).await {
-            log::warn!("executor {executor_id} was lost: failing job {job_id} rather than re-running its stages");
+            // On standard error, like the line per finished job: no logger is installed, and an
+            // operator should see why a query failed.
+            eprintln!("job {job_id}: failed, executor {executor_id} was lost while it ran (the client runs it again)");
             if let Err(e) = scheduler.cancel_job(job_id.clone()).await {
-                log::error!("could not fail job {job_id}: {e}");
+                eprintln!("job {job_id}: could not be failed: {e}");
             }
         }
     }
