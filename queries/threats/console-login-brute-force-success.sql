@@ -31,4 +31,4 @@ JOIN keyed f ON f.key_type = s.key_type AND f.key = s.key AND NOT f.ok
 WHERE s.ok
 GROUP BY s.key_type, s.key, s.eventid, s.eventtime
 HAVING count(*) >= $threshold
-ORDER BY s.eventtime, s.key_type, s.key
+ORDER BY s.eventtime, s.key_type, s.key, s.eventid
