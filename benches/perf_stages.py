@@ -12,7 +12,7 @@ RULES = [
  ("sort, regroup, copies (take/interleave/concat)", r"arrow_select|arrow_ord|sort::|slice::sort|interleave|take_|concat"),
  ("Parquet encode (levels, dictionaries, stats, bloom)", r"parquet::(?!.*compress)|Interner|sbbf|Sbbf|bloom"),
  ("compress (zstd, snappy)", r"ZSTD|HUF_|HIST_|FSE_|snap::|snappy|zstd"),
- ("allocator", r"_rjem_|je_|do_rallocx|rallocx|mallocx|sdallocx|^_?mi_|mi_malloc|mi_free"),
+ ("allocator", r"_rjem_|je_|do_rallocx|rallocx|mallocx|sdallocx|\bmi_|_mi_"),
  ("memcpy/memmove/memset/memcmp (callers vary)", r"__mem(move|cpy|set|cmp)"),
  ("kernel (I/O, page faults, scheduling)", r"\[kernel|\[k\]"),
 ]
