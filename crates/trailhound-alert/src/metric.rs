@@ -10,9 +10,9 @@ use serde::Serialize;
 use trailhound_query::Engine;
 
 use crate::alarm::{evaluate, Alarm, Statistic, Transition};
-use crate::compile::{number_sql, to_sql};
-use crate::pattern::{self, Pattern, Step};
 use crate::{Error, Result};
+use trailhound_rules::compile::{number_sql, to_sql};
+use trailhound_rules::pattern::{self, Pattern, Step};
 
 /// What each matching event adds to the metric.
 #[derive(Debug, Clone, PartialEq)]

@@ -23,8 +23,8 @@ use serde_json::Value;
 use trailhound_convert::convert::convert_at;
 use trailhound_convert::manifest::{latest_version, read_log_after, SourceStatus};
 use trailhound_convert::{ConvertOptions, ConvertSummary, NoProgress};
-use trailhound_query::catalog::SavedQuery;
 use trailhound_query::{Engine, EngineOptions};
+use trailhound_rules::catalog::SavedQuery;
 use trailhound_store::{Location, Source};
 
 use crate::finding::Finding;
@@ -43,7 +43,7 @@ pub struct Detection {
 pub struct WatchConfig {
     pub detections: Vec<Detection>,
     /// Sigma rules run as detections too (one scan for all of them).
-    pub sigma: Vec<crate::sigma::SigmaRule>,
+    pub sigma: Vec<trailhound_rules::sigma::SigmaRule>,
     pub sinks: Vec<Sink>,
     /// Days before the period that "first seen" detections compare with.
     pub lookback_days: i64,
@@ -229,12 +229,17 @@ impl Watch {
                     report.findings.extend(found);
                 }
                 if !self.cfg.sigma.is_empty() {
-                    let out = rt.block_on(crate::sigma::run(
-                        &engine,
-                        &self.cfg.sigma,
-                        lo - self.cfg.window_margin,
-                        hi + 1,
-                    ))?;
+                    let out = rt
+                        .block_on(trailhound_query::sigma::run(
+                            &engine,
+                            &self.cfg.sigma,
+                            lo - self.cfg.window_margin,
+                            hi + 1,
+                        ))
+                        .map_err(|source| Error::Query {
+                            what: "the Sigma rules".into(),
+                            source,
+                        })?;
                     report
                         .findings
                         .extend(sigma_findings(&out.batches, &new_ids)?);

@@ -23,7 +23,10 @@ pub fn remote(e: &EngineArgs, printer: &Printer) -> Result<Option<Arc<dyn Remote
 fn connect(url: &str, printer: &Printer) -> Result<Option<Arc<dyn Remote>>> {
     let url = trailhound_cluster::ClusterUrl::parse(url)?;
     printer.detail(format_args!("cluster: {url}"));
-    Ok(Some(trailhound_cluster::Cluster::connect(url)?))
+    Ok(Some(trailhound_cluster::Cluster::connect_with(
+        url,
+        notices(*printer),
+    )?))
 }
 
 #[cfg(not(feature = "cluster"))]
@@ -45,10 +48,26 @@ pub fn run_scheduler(a: SchedulerArgs, printer: &Printer) -> Result<ExitCode> {
         s3: a.s3.options(),
     };
     let rt = crate::context::runtime()?;
-    rt.block_on(trailhound_cluster::scheduler::serve(opts, |addr| {
-        printer.status(format_args!("trailhound scheduler listening on {addr}"));
-    }))?;
+    rt.block_on(trailhound_cluster::scheduler::serve(
+        opts,
+        notices(*printer),
+        |addr| {
+            printer.status(format_args!("trailhound scheduler listening on {addr}"));
+        },
+    ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The cluster's notices on standard error: job lines as status, failures as warnings.
+#[cfg(feature = "cluster")]
+fn notices(printer: Printer) -> trailhound_cluster::Notices {
+    Arc::new(move |n: &trailhound_cluster::Notice| {
+        if n.is_warning() {
+            printer.warn(n);
+        } else {
+            printer.status(n);
+        }
+    })
 }
 
 #[cfg(feature = "cluster")]

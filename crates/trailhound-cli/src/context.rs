@@ -10,20 +10,26 @@ use trailhound_convert::{Lake, LakeFilter};
 use trailhound_model::lake::Dataset;
 use trailhound_model::time::DAY_MICROS;
 use trailhound_model::window::{now_micros, parse_duration, TimeWindow};
-use trailhound_query::catalog::{window_bounds, Catalog};
 use trailhound_query::{Engine, EngineOptions};
+use trailhound_rules::catalog::{window_bounds, Catalog, SavedQuery};
+use trailhound_rules::sigma::SigmaSet;
 use trailhound_store::{Locator, S3Options};
 
 use crate::args::{CatalogArgs, EngineArgs, LakeArg, ScopeArgs, WindowArgs};
 use crate::printer::Printer;
 
-/// `--since`/`--from`/`--until` as one window (now is read once, here).
+/// `--since`/`--from`/`--until` as one window, against the clock read now.
 pub fn window(w: &WindowArgs) -> Result<TimeWindow> {
+    window_at(w, now_micros())
+}
+
+/// `--since`/`--from`/`--until` as one window, `--since` counted back from `now`.
+fn window_at(w: &WindowArgs, now: i64) -> Result<TimeWindow> {
     Ok(TimeWindow::from_args(
         w.since.as_deref(),
         w.from.as_deref(),
         w.until.as_deref(),
-        now_micros(),
+        now,
     )?)
 }
 
@@ -62,6 +68,20 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("cannot start the query runtime")
 }
 
+/// `--threads`, which must be at least 1 when given.
+pub fn threads(given: Option<usize>) -> Result<Option<usize>> {
+    if given == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    Ok(given)
+}
+
+/// `--lookback` in whole days, at least one.
+pub fn lookback_days(lookback: &str) -> Result<i64> {
+    let lookback = parse_duration(lookback).context("--lookback")?;
+    Ok((lookback / DAY_MICROS).max(1))
+}
+
 /// Opens the engine on the lake (and raw folder) given, limited to `window`. Callers have
 /// entered the runtime. The lake is checked once here (reachable, a lake), before any query.
 pub fn open_engine(
@@ -71,9 +91,20 @@ pub fn open_engine(
     e: &EngineArgs,
     printer: &Printer,
 ) -> Result<Engine> {
-    if e.threads == Some(0) {
-        bail!("--threads must be at least 1");
-    }
+    Ok(Engine::new(&engine_options(
+        lake, raw, window, e, printer,
+    )?)?)
+}
+
+/// What [`open_engine`] opens, for callers that open engines later themselves (`watch`, per cycle).
+pub fn engine_options(
+    lake: Option<Locator>,
+    raw: Option<Locator>,
+    window: TimeWindow,
+    e: &EngineArgs,
+    printer: &Printer,
+) -> Result<EngineOptions> {
+    let threads = threads(e.threads)?;
     if let Some(l) = &lake {
         printer.detail(format_args!("lake: {l}"));
     }
@@ -83,17 +114,15 @@ pub fn open_engine(
     if !window.is_unbounded() {
         printer.detail(format_args!("window: {}", show_window(&window)));
     }
-    let remote = crate::cluster::remote(e, printer)?;
-    let opts = EngineOptions {
+    Ok(EngineOptions {
         lake,
         raw,
         memory_limit: e.memory_limit.map(|m| m as usize),
-        threads: e.threads,
+        threads,
         window,
         s3: e.s3.options(),
-        remote,
-    };
-    Ok(Engine::new(&opts)?)
+        remote: crate::cluster::remote(e, printer)?,
+    })
 }
 
 /// `[2024-08-01T00:00:00Z, 2024-08-02T00:00:00Z)`, for `-v`.
@@ -137,9 +166,56 @@ pub fn catalog(a: &CatalogArgs) -> Result<Catalog> {
     Ok(Catalog::load(&dirs)?)
 }
 
-/// The period a saved query searches (`$from`, `$until`) and its look-back in days.
-pub fn bounds(w: &TimeWindow, lookback: &str) -> Result<(i64, i64, i64)> {
-    let (from, until) = window_bounds(w, now_micros());
-    let lookback = parse_duration(lookback).context("--lookback")?;
-    Ok((from, until, (lookback / DAY_MICROS).max(1)))
+/// The saved queries of category `c`; an unknown or empty category names the ones there are.
+pub fn category<'a>(cat: &'a Catalog, c: &str) -> Result<Vec<&'a SavedQuery>> {
+    let l = cat.category(c);
+    if l.is_empty() {
+        bail!(
+            "no saved queries in category {c:?}; categories: {}",
+            cat.categories().join(", ")
+        );
+    }
+    Ok(l)
+}
+
+/// Sigma rules from `paths`; rules that cannot run are named (other logsources only with `-v`,
+/// counted otherwise). Fails when no rule for CloudTrail can run.
+pub fn sigma_rules(paths: &[PathBuf], printer: &Printer) -> Result<SigmaSet> {
+    let set = trailhound_rules::sigma::load(paths)?;
+    let (other, unsupported): (Vec<_>, Vec<_>) = set
+        .skipped
+        .iter()
+        .partition(|s| s.reason.starts_with("logsource"));
+    for s in &unsupported {
+        printer.warn(format_args!("{}: {}: {}", s.file, s.rule, s.reason));
+    }
+    for s in &other {
+        printer.detail(format_args!("{}: {}: {}", s.file, s.rule, s.reason));
+    }
+    if !other.is_empty() {
+        printer.status(format_args!(
+            "{} rules for other logsources skipped (-v lists them)",
+            other.len()
+        ));
+    }
+    if set.rules.is_empty() {
+        bail!(
+            "no Sigma rule for AWS CloudTrail (logsource product: aws, service: cloudtrail) could run from {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    Ok(set)
+}
+
+/// The period a saved query searches (`$from`, `$until`) and its look-back in days. The clock is
+/// read once for both the window's `--since` and its end when `--until` is absent, so `--since
+/// 7d` is exactly seven days.
+pub fn bounds(w: &WindowArgs, lookback: &str) -> Result<(i64, i64, i64)> {
+    let now = now_micros();
+    let (from, until) = window_bounds(&window_at(w, now)?, now);
+    Ok((from, until, lookback_days(lookback)?))
 }

@@ -54,10 +54,7 @@ pub fn run_convert(a: ConvertArgs, printer: &Printer) -> Result<ExitCode> {
         }
         opts.integrity = Some(std::sync::Arc::new(by_source));
     }
-    if let Some(t) = a.threads {
-        if t == 0 {
-            bail!("--threads must be at least 1");
-        }
+    if let Some(t) = crate::context::threads(a.threads)? {
         opts.threads = t;
     }
     printer.detail(format_args!(

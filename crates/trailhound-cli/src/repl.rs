@@ -357,7 +357,7 @@ impl Helper for SqlHelper {}
 struct Session {
     sink: ResultSink,
     timing: bool,
-    catalog: trailhound_query::catalog::Catalog,
+    catalog: trailhound_rules::catalog::Catalog,
 }
 
 pub fn run(
@@ -378,7 +378,7 @@ pub fn run(
     // A broken user query file is reported once; the shell still starts with the others.
     let catalog = crate::context::catalog(&Default::default()).unwrap_or_else(|e| {
         printer.warn(format_args!("saved queries: {e:#}"));
-        trailhound_query::catalog::Catalog::builtin().unwrap_or_default()
+        trailhound_rules::catalog::Catalog::builtin().unwrap_or_default()
     });
     let saved: Vec<String> = catalog.all().iter().map(|q| q.name.clone()).collect();
     let colour = crate::printer::colour_wanted(std::io::stdout().is_terminal());
@@ -548,7 +548,7 @@ fn run_saved(
             }
         }
     }
-    let (from, until, lookback) = crate::context::bounds(&crate::context::window(&window)?, "30d")?;
+    let (from, until, lookback) = crate::context::bounds(&window, "30d")?;
     let values = q.bind(&given, from, until, lookback)?;
     let start = Instant::now();
     let sink = &s.sink;
@@ -585,7 +585,7 @@ fn run_sigma(
             _ => anyhow::bail!("{a:?}: expected since=, from= or until="),
         }
     }
-    let set = trailhound_alert::sigma::load(&[std::path::PathBuf::from(path)])?;
+    let set = trailhound_rules::sigma::load(&[std::path::PathBuf::from(path)])?;
     for k in set
         .skipped
         .iter()
@@ -596,11 +596,11 @@ fn run_sigma(
     if set.rules.is_empty() {
         anyhow::bail!("no Sigma rule for AWS CloudTrail in {path}");
     }
-    let (from, until, _) = crate::context::bounds(&crate::context::window(&window)?, "30d")?;
+    let (from, until, _) = crate::context::bounds(&window, "30d")?;
     let start = Instant::now();
     let outcome = rt.block_on(async {
         tokio::select! {
-            r = trailhound_alert::sigma::run(engine, &set.rules, from, until) => Some(r),
+            r = trailhound_query::sigma::run(engine, &set.rules, from, until) => Some(r),
             _ = tokio::signal::ctrl_c() => None,
         }
     });

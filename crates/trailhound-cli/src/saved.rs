@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use trailhound_model::window::TimeWindow;
-use trailhound_query::catalog::{split_params, SavedQuery};
 use trailhound_query::output::Format;
+use trailhound_rules::catalog::{split_params, SavedQuery};
 
 use crate::args::{QueriesAction, QueriesArgs, ReportArgs, ReportFormat, RunArgs};
-use crate::context::{bounds, catalog, lake, open_engine, runtime, window};
+use crate::context::{bounds, catalog, category, lake, open_engine, runtime, sigma_rules};
 use crate::output::ResultSink;
 use crate::printer::Printer;
 
@@ -24,16 +24,7 @@ pub fn run_queries(a: QueriesArgs) -> Result<ExitCode> {
         }
         None => {
             let list = match &a.category {
-                Some(c) => {
-                    let l = cat.category(c);
-                    if l.is_empty() {
-                        bail!(
-                            "no saved queries in category {c:?}; categories: {}",
-                            cat.categories().join(", ")
-                        );
-                    }
-                    l
-                }
+                Some(c) => category(&cat, c)?,
                 None => cat.all(),
             };
             let list = match &a.attack {
@@ -124,16 +115,7 @@ pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
     let cat = catalog(&a.catalog)?;
     let queries: Vec<&SavedQuery> = match (&a.name, &a.category) {
         (Some(n), _) => vec![cat.get(n)?],
-        (None, Some(c)) => {
-            let l = cat.category(c);
-            if l.is_empty() {
-                bail!(
-                    "no saved queries in category {c:?}; categories: {}",
-                    cat.categories().join(", ")
-                );
-            }
-            l
-        }
+        (None, Some(c)) => category(&cat, c)?,
         (None, None) => bail!("name a saved query or a --category"),
     };
     let given = params(&a.params)?;
@@ -141,7 +123,7 @@ pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
         // Checked before the lake is opened: a typo costs nothing.
         queries[0].bind(&given, 0, 1, 1)?;
     }
-    let (from, until, lookback) = bounds(&window(&a.window)?, &a.lookback)?;
+    let (from, until, lookback) = bounds(&a.window, &a.lookback)?;
     let lake = lake(None, a.lake.clone())?;
     let rt = runtime()?;
     let _guard = rt.enter();
@@ -183,36 +165,14 @@ pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
 
 /// `run --sigma PATH…`: every CloudTrail rule in one scan, one row per rule and event.
 fn run_sigma(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
-    let set = trailhound_alert::sigma::load(&a.sigma)?;
-    let (other, unsupported): (Vec<_>, Vec<_>) = set
-        .skipped
-        .iter()
-        .partition(|s| s.reason.starts_with("logsource"));
-    for s in &unsupported {
-        printer.warn(format_args!("{}: {}: {}", s.file, s.rule, s.reason));
-    }
-    for s in &other {
-        printer.detail(format_args!("{}: {}: {}", s.file, s.rule, s.reason));
-    }
-    if !other.is_empty() {
-        printer.status(format_args!(
-            "{} rules for other logsources skipped (-v lists them)",
-            other.len()
-        ));
-    }
-    if set.rules.is_empty() {
-        bail!(
-            "no Sigma rule for AWS CloudTrail (logsource product: aws, service: cloudtrail) could run from {}",
-            a.sigma.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-        );
-    }
-    let (from, until, _) = bounds(&window(&a.window)?, &a.lookback)?;
+    let set = sigma_rules(&a.sigma, printer)?;
+    let (from, until, _) = bounds(&a.window, &a.lookback)?;
     if a.explain {
-        for (rules, sql) in trailhound_alert::sigma::scans(&set.rules, from, until) {
+        for (rules, sql) in trailhound_rules::sigma::scans(&set.rules, from, until) {
             println!("-- {} rules\n{sql};", rules.len());
         }
         for r in &set.rules {
-            if let Some(sql) = trailhound_alert::sigma::correlation_sql(r, from, until) {
+            if let Some(sql) = trailhound_rules::sigma::correlation_sql(r, from, until) {
                 println!("-- correlation {} ({})\n{sql};", r.title, r.file);
             }
         }
@@ -222,7 +182,7 @@ fn run_sigma(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
     let rt = runtime()?;
     let _guard = rt.enter();
     let engine = open_engine(Some(lake), None, TimeWindow::default(), &a.engine, printer)?;
-    let out = rt.block_on(trailhound_alert::sigma::run(
+    let out = rt.block_on(trailhound_query::sigma::run(
         &engine, &set.rules, from, until,
     ))?;
     let found = out.num_rows();
@@ -243,7 +203,7 @@ fn run_sigma(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
 
 pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
     let cat = catalog(&a.catalog)?;
-    let framework = trailhound_query::frameworks::framework(&a.kind);
+    let framework = trailhound_rules::frameworks::framework(&a.kind);
     let queries = match framework {
         Some(fw) => fw
             .queries()
@@ -259,7 +219,7 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
         bail!(
             "no report {:?}: reports are the frameworks (cis, {}) and the query categories ({})",
             a.kind,
-            trailhound_query::frameworks::FRAMEWORKS
+            trailhound_rules::frameworks::FRAMEWORKS
                 .iter()
                 .map(|f| f.name)
                 .collect::<Vec<_>>()
@@ -268,7 +228,7 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
         );
     }
     let given = params(&a.params)?;
-    let (from, until, lookback) = bounds(&window(&a.window)?, "30d")?;
+    let (from, until, lookback) = bounds(&a.window, "30d")?;
     let lake = lake(None, a.lake.clone())?;
     let rt = runtime()?;
     let _guard = rt.enter();
@@ -282,7 +242,7 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
         a.max_findings,
     ))?;
     if !a.sigma.is_empty() {
-        let set = trailhound_alert::sigma::load(&a.sigma)?;
+        let set = trailhound_rules::sigma::load(&a.sigma)?;
         for s in &set.skipped {
             printer.detail(format_args!("{}: {}: {}", s.file, s.rule, s.reason));
         }
@@ -292,10 +252,10 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
                 set.skipped.len()
             ));
         }
-        let out = rt.block_on(trailhound_alert::sigma::run(
+        let out = rt.block_on(trailhound_query::sigma::run(
             &engine, &set.rules, from, until,
         ))?;
-        report.sections.extend(trailhound_alert::sigma::sections(
+        report.sections.extend(trailhound_query::sigma::sections(
             &set.rules,
             &out,
             a.max_findings,
@@ -303,10 +263,10 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
     }
     if let Some(fw) = framework {
         let data = rt.block_on(trailhound_query::report::data_events(&engine, from, until))?;
-        report.framework = Some(trailhound_query::frameworks::evaluate(fw, &report, data));
+        report.framework = Some(trailhound_rules::frameworks::evaluate(fw, &report, data));
     }
     let text = match a.format {
-        ReportFormat::Md => trailhound_query::report::markdown(&report),
+        ReportFormat::Md => trailhound_rules::report::markdown(&report),
         ReportFormat::Html => trailhound_pages::report(&report)?,
         ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };

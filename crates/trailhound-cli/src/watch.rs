@@ -11,13 +11,14 @@ use trailhound_alert::sink::{Sender, Sink};
 use trailhound_alert::sqs::Queue;
 use trailhound_alert::watch::{CycleReport, Detection, QueueSource, Watch, WatchConfig};
 use trailhound_convert::ConvertOptions;
-use trailhound_model::window::parse_duration;
-use trailhound_query::catalog::{split_params, SavedQuery};
-use trailhound_query::EngineOptions;
+use trailhound_model::window::{parse_duration, TimeWindow};
+use trailhound_rules::catalog::{split_params, SavedQuery};
 use trailhound_store::{Locator, Source};
 
 use crate::args::WatchArgs;
-use crate::context::{catalog, lake, locator, runtime};
+use crate::context::{
+    catalog, category, engine_options, lake, locator, lookback_days, runtime, sigma_rules, threads,
+};
 use crate::printer::Printer;
 use crate::saved::params;
 
@@ -38,14 +39,7 @@ pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
         a.category.clone()
     };
     for c in &categories {
-        let l = cat.category(c);
-        if l.is_empty() {
-            bail!(
-                "no saved queries in category {c:?}; categories: {}",
-                cat.categories().join(", ")
-            );
-        }
-        queries.extend(l);
+        queries.extend(category(&cat, c)?);
     }
     for n in &a.query {
         queries.push(cat.get(n)?);
@@ -55,23 +49,11 @@ pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
     let sigma = if a.sigma.is_empty() {
         Vec::new()
     } else {
-        let set = trailhound_alert::sigma::load(&a.sigma)?;
-        for s in set
-            .skipped
-            .iter()
-            .filter(|s| !s.reason.starts_with("logsource"))
-        {
-            printer.warn(format_args!("{}: {}: {}", s.file, s.rule, s.reason));
-        }
-        if set.rules.is_empty() {
-            bail!("--sigma: no rule for AWS CloudTrail could run");
-        }
-        set.rules
+        sigma_rules(&a.sigma, printer)?.rules
     };
     let given = params(&a.params)?;
     let shares = split_params(&queries, &given)?;
-    let lookback_days =
-        (parse_duration(&a.lookback).context("--lookback")? / 86_400_000_000).max(1);
+    let lookback_days = lookback_days(&a.lookback)?;
     let every = duration("--every", &a.every)?;
     let timeout = duration("--timeout", &a.timeout)?;
     let sinks = a
@@ -117,10 +99,7 @@ pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
     };
     let by_queue = queue.is_some();
     let mut convert = ConvertOptions::default();
-    if let Some(t) = a.engine.threads {
-        if t == 0 {
-            bail!("--threads must be at least 1");
-        }
+    if let Some(t) = threads(a.engine.threads)? {
         convert.threads = t;
     }
     let cfg = WatchConfig {
@@ -139,14 +118,13 @@ pub fn run_watch(a: WatchArgs, printer: &Printer) -> Result<ExitCode> {
         dry_run: a.dry_run,
         skip_backlog: a.skip_backlog,
         convert,
-        engine: EngineOptions {
-            lake: Some(lake_at.clone()),
-            memory_limit: a.engine.memory_limit.map(|m| m as usize),
-            threads: a.engine.threads,
-            s3: s3.clone(),
-            remote: crate::cluster::remote(&a.engine, printer)?,
-            ..Default::default()
-        },
+        engine: engine_options(
+            Some(lake_at.clone()),
+            None,
+            TimeWindow::default(),
+            &a.engine,
+            printer,
+        )?,
         queue,
     };
     printer.detail(format_args!(

@@ -18,6 +18,7 @@ use trailhound_query::Remote;
 
 use crate::codec::TrailhoundCodec;
 use crate::error::ClusterError;
+use crate::notice::{Notice, Notices};
 use crate::session;
 
 /// Ballista's scheduler port when the URL names none.
@@ -66,16 +67,31 @@ impl std::fmt::Display for ClusterUrl {
 }
 
 /// A Ballista cluster running trailhound's executors.
-#[derive(Debug)]
 pub struct Cluster {
     url: ClusterUrl,
     codec: Arc<TrailhoundCodec>,
     session_id: String,
+    notices: Notices,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("url", &self.url)
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Cluster {
-    /// Checks that the scheduler answers (one line naming it when not) and prepares the codec.
+    /// Checks that the scheduler answers (one line naming it when not) and prepares the codec;
+    /// notices (a query run once more) go nowhere.
     pub fn connect(url: ClusterUrl) -> Result<Arc<Self>, ClusterError> {
+        Self::connect_with(url, crate::notice::ignored())
+    }
+
+    /// [`Cluster::connect`], with `notices` hearing a query run once more after a lost executor.
+    pub fn connect_with(url: ClusterUrl, notices: Notices) -> Result<Arc<Self>, ClusterError> {
         let unreachable = |reason: String| ClusterError::Unreachable {
             url: url.to_string(),
             reason,
@@ -104,6 +120,7 @@ impl Cluster {
             url,
             codec: Arc::new(TrailhoundCodec::new(&state)),
             session_id: format!("trailhound-{}", std::process::id()),
+            notices,
         }))
     }
 }
@@ -146,7 +163,9 @@ impl Remote for Cluster {
         // executor was lost has sent no row yet: run it once more on the executors left.
         match run().await {
             Err(e) if lost_executor(&e) => {
-                log::warn!("an executor was lost during the query; running it again: {e}");
+                (self.notices)(&Notice::Retrying {
+                    error: e.to_string(),
+                });
                 run().await.map_err(|e| match lost_executor(&e) {
                     true => DataFusionError::Execution(format!(
                         "executors of {} were lost during the query and again during its retry; the partial results were discarded (a lost executor fails a query on a trailhound cluster rather than risk counting rows twice)",

@@ -1,5 +1,5 @@
-//! One line on the scheduler's standard error per finished job: its stages, the bytes its
-//! stages passed to each other through shuffles, the bytes of its result and its time. What a
+//! A notice per finished job: its stages, the bytes its stages passed to each other through
+//! shuffles, the bytes of its result and its time. What a
 //! cluster moves over the network per query is the first thing to know when sizing one.
 
 use std::collections::HashSet;
@@ -13,6 +13,8 @@ use ballista_scheduler::cluster::{JobState, JobStateEventStream};
 use ballista_scheduler::state::execution_graph::ExecutionGraphBox;
 use ballista_scheduler::state::execution_stage::ExecutionStage;
 use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::notice::{Notice, Notices};
 
 /// What one successful job moved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,9 +69,10 @@ impl std::fmt::Display for JobSummary {
     }
 }
 
-/// Ballista's job state, saying on standard error what each successful job moved.
+/// Ballista's job state, with a [`Notice`] of what each successful job moved.
 pub struct JobLog {
     pub inner: Arc<dyn JobState>,
+    pub notices: Notices,
 }
 
 #[async_trait]
@@ -109,7 +112,10 @@ impl JobState for JobLog {
 
     async fn save_job(&self, job_id: &JobId, graph: &ExecutionGraphBox) -> Result<()> {
         if let Some(summary) = JobSummary::of(graph) {
-            eprintln!("job {job_id}: {summary}");
+            (self.notices)(&Notice::JobDone {
+                job_id: job_id.to_string(),
+                summary,
+            });
         }
         self.inner.save_job(job_id, graph).await
     }

@@ -29,6 +29,7 @@ use trailhound_store::S3Options;
 use crate::codec::TrailhoundCodec;
 use crate::error::ClusterError;
 use crate::job_log::JobLog;
+use crate::notice::{Notice, Notices};
 use crate::session::{self, Stores};
 
 /// How the scheduler runs.
@@ -47,9 +48,11 @@ pub struct SchedulerOptions {
     pub s3: S3Options,
 }
 
-/// Runs the scheduler until the process ends; `bound` hears the address once it listens.
+/// Runs the scheduler until the process ends; `bound` hears the address once it listens, and
+/// `notices` every finished job and every job failed for a lost executor.
 pub async fn serve(
     opts: SchedulerOptions,
+    notices: Notices,
     bound: impl FnOnce(SocketAddr),
 ) -> Result<(), ClusterError> {
     let failed = |reason: String| ClusterError::Ballista {
@@ -97,9 +100,11 @@ pub async fn serve(
     let guard = Arc::new(LossGuard {
         inner: cluster.cluster_state(),
         scheduler: OnceLock::new(),
+        notices: notices.clone(),
     });
     let jobs = Arc::new(JobLog {
         inner: cluster.job_state(),
+        notices: notices.clone(),
     });
     let cluster = BallistaCluster::new(guard.clone(), jobs);
     let scheduler =
@@ -124,6 +129,7 @@ type Scheduler = SchedulerServer<LogicalPlanNode, PhysicalPlanNode>;
 struct LossGuard {
     inner: Arc<dyn ClusterState>,
     scheduler: OnceLock<Scheduler>,
+    notices: Notices,
 }
 
 impl LossGuard {
@@ -136,11 +142,16 @@ impl LossGuard {
         };
         let jobs = scheduler.state.task_manager.get_running_job_cache();
         for job_id in jobs_touching(&jobs, executor_id).await {
-            // On standard error, like the line per finished job: no logger is installed, and an
-            // operator should see why a query failed.
-            eprintln!("job {job_id}: failed, executor {executor_id} was lost while it ran (the client runs it again)");
+            // An operator should see why a query failed.
+            (self.notices)(&Notice::JobFailedLostExecutor {
+                job_id: job_id.to_string(),
+                executor_id: executor_id.to_string(),
+            });
             if let Err(e) = scheduler.cancel_job(job_id.clone()).await {
-                eprintln!("job {job_id}: could not be failed: {e}");
+                (self.notices)(&Notice::CancelFailed {
+                    job_id: job_id.to_string(),
+                    error: e.to_string(),
+                });
             }
         }
     }

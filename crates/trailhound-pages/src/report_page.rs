@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use minijinja::context;
 use serde::Serialize;
 use trailhound_model::time::{date_of, parse_event_time, DAY_MICROS};
-use trailhound_query::report::{day_ranges, Report, Section};
+use trailhound_rules::report::{day_ranges, Report, Section};
 
 use crate::charts::{self, Series, ALERT};
 use crate::{compact, count, generated_at, render, Result};

@@ -15,6 +15,13 @@ pub enum QueryError {
     /// The lake (or raw folder) cannot be opened; the message names it.
     #[error(transparent)]
     Store(#[from] trailhound_store::Error),
+    /// A step of a larger run (a Sigma scan, a correlation) failed; names which. The cause is
+    /// in the message, not a `source`, so the CLI's one line says it once.
+    #[error("{what}: {cause}")]
+    In {
+        what: String,
+        cause: Box<QueryError>,
+    },
     /// Writing results failed.
     #[error("{0}")]
     Output(String),

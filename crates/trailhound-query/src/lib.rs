@@ -1,16 +1,15 @@
 //! The trailhound query engine: DataFusion over the lake `convert` writes (`cloudtrail`,
 //! `insights`) and over raw log folders (`cloudtrail_raw`), with the functions and coercions
-//! Athena and CloudTrail Lake queries need, and result formatting for the CLI.
+//! Athena and CloudTrail Lake queries need, and result formatting for the CLI. It runs what
+//! `trailhound-rules` writes: saved queries into reports, Sigma rules in shared scans.
 //!
 //! Everything registered here is a plain DataFusion table provider or scalar UDF, so the same
 //! lake and SQL run on any DataFusion-based engine.
 
-pub mod catalog;
 mod coerce;
 mod dialect;
 pub mod engine;
 pub mod error;
-pub mod frameworks;
 pub mod functions;
 pub mod lake_table;
 #[cfg(unix)]
@@ -21,6 +20,7 @@ pub mod prune;
 pub mod raw_table;
 pub mod remote;
 pub mod report;
+pub mod sigma;
 pub mod stats;
 mod tail_cache;
 pub mod timeline;

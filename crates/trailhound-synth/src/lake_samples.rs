@@ -15,7 +15,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
-use crate::cases::{self, set, with};
+use crate::events::{self, set, with};
 
 /// The sample trail's two accounts.
 pub const ACCOUNT: &str = "111122223333";
@@ -30,11 +30,11 @@ fn tls(version: &str, cipher: &str, host: &str) -> Value {
     json!({"tlsVersion": version, "cipherSuite": cipher, "clientProvidedHostHeader": host})
 }
 
-/// A management API call by IAM user alice of `account` in `region`: [`cases::call`] moved to the
+/// A management API call by IAM user alice of `account` in `region`: [`events::call`] moved to the
 /// sample trail's accounts, with CloudTrail's current event version and TLS details.
 fn call(id: &str, time: &str, source: &str, name: &str, account: &str, region: &str) -> Value {
     with(
-        cases::call(id, time, source, name),
+        events::call(id, time, source, name),
         json!({
             "eventVersion": "1.11",
             "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLEALICE", "arn": format!("arn:aws:iam::{account}:user/alice"),
@@ -355,15 +355,15 @@ pub fn events() -> Vec<Value> {
 
 /// The log files of [`events`]: key below the sample trail's folder, and JSON text.
 pub fn files() -> Vec<(String, String)> {
-    cases::archive(&events(), SUFFIX)
+    events::archive(&events(), SUFFIX)
 }
 
 /// Writes [`files`] below `dir` (the sample trail, which holds `AWSLogs/…`), gzipped as
-/// [`cases::write_all`] does; returns how many.
+/// the generator does; returns how many.
 pub fn write_all(dir: &Path) -> std::io::Result<usize> {
     let files = files();
     for (key, json) in &files {
-        cases::write_gz(&dir.join(key), json)?;
+        events::write_gz(&dir.join(key), json)?;
     }
     Ok(files.len())
 }

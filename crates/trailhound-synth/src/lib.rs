@@ -3,7 +3,7 @@
 //! KMS noise, S3 data events, console sign-ins, assumed roles and errors, about 1.7 KB per event.
 //! The same options and seed always give the same bytes.
 
-pub mod cases;
+pub mod events;
 pub mod lake_samples;
 
 use std::borrow::Cow;
@@ -529,29 +529,6 @@ pub fn generate(dir: &Path, opts: &SynthOptions) -> std::io::Result<SynthSummary
         summary.paths.push(path);
     }
     Ok(summary)
-}
-
-/// The shared corpus of real CloudTrail logs that tests read in place:
-/// `$TRAILHOUND_REAL_LOGS`, else `../shared/cloudtrail-real` beside the repository. In CI it is
-/// always there, so a test that needs it fails, never skips, when it is missing.
-pub fn real_logs_dir() -> PathBuf {
-    let dir = std::env::var_os("TRAILHOUND_REAL_LOGS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            // `cargo test` sets CARGO_MANIFEST_DIR for the running test (every crate sits at
-            // crates/<name>); the value compiled in may be another checkout's when checkouts
-            // share a target directory.
-            let crate_dir = std::env::var_os("CARGO_MANIFEST_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
-            crate_dir.join("../../../shared/cloudtrail-real")
-        });
-    assert!(
-        dir.join("AWSLogs").is_dir(),
-        "the real CloudTrail corpus is missing at {}",
-        dir.display()
-    );
-    dir
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use trailhound_alert::metric::matching_events;
-use trailhound_alert::pattern::parse;
-use trailhound_query::catalog::Catalog;
+use trailhound_rules::catalog::Catalog;
+use trailhound_rules::pattern::parse;
 
 use crate::{converted, engine, real_lake, repo_root, sample_lake};
 
@@ -221,7 +221,7 @@ async fn cis_patterns_find_what_the_saved_queries_find() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_name_condition_prunes_row_groups() {
     let e = engine(crate::small_row_groups());
-    let p = trailhound_alert::compile::to_sql(
+    let p = trailhound_rules::compile::to_sql(
         &parse("{ ($.eventName = StopLogging) || ($.eventName = DeleteTrail) }").unwrap(),
     );
     let s = e

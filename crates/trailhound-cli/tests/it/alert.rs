@@ -760,7 +760,7 @@ fn boto(endpoint: &str, script: &str) -> serde_json::Value {
 
 #[test]
 fn watch_publishes_to_sns_through_the_aws_api() {
-    let moto = crate::s3::S3Server::start();
+    let moto = trailhound_testkit::moto::S3Server::start();
     let ep = moto.endpoint();
     // A topic with a queue subscribed: what SNS published is read back from the queue.
     let setup = boto(&ep, "t = sns.create_topic(Name='alerts')['TopicArn']\n\
@@ -861,7 +861,7 @@ fn watch_publishes_to_sns_through_the_aws_api() {
 
 #[test]
 fn watch_takes_new_objects_from_s3_notifications_on_sqs() {
-    let moto = crate::s3::S3Server::start();
+    let moto = trailhound_testkit::moto::S3Server::start();
     let ep = moto.endpoint();
     let rx = Receiver::start();
     // The bucket notifies the queue of every new object, as a CloudTrail bucket is wired.

@@ -328,12 +328,7 @@ fn a_loopback_cluster_answers_like_this_machine() {
     // corpus: the same findings, byte for byte.
     let real = tempfile::tempdir().unwrap();
     let real_lake = real.path().join("lake");
-    let out = run(&[
-        &"convert",
-        &"-q",
-        &trailhound_synth::real_logs_dir(),
-        &real_lake,
-    ]);
+    let out = run(&[&"convert", &"-q", &crate::real_logs_dir(), &real_lake]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     // Each lake with an address and a principal it has.
     for (lake, ip, principal, any_order) in [
@@ -490,7 +485,7 @@ fn an_executor_lost_during_a_query_never_changes_its_answer() {
 #[test]
 fn a_lake_in_s3_answers_on_a_cluster_as_on_disk() {
     let _one = ONE_CLUSTER.lock().unwrap_or_else(|p| p.into_inner());
-    let server = crate::s3::S3Server::start();
+    let server = trailhound_testkit::moto::S3Server::start();
     assert_eq!(server.request("PUT", "/lakes", b""), 200, "create bucket");
     assert!(server.upload(sample_lake(), "lakes", "sample") > 0);
     let endpoint = server.endpoint();

@@ -27,11 +27,7 @@ pub fn bin() -> Command {
 /// A config file path whose folder does not exist.
 pub const NO_CONFIG: &str = "/nonexistent/trailhound/config.toml";
 
-pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-pub use trailhound_synth::real_logs_dir;
+pub use trailhound_testkit::{real_logs_dir, repo_root};
 
 pub fn run(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
     bin()

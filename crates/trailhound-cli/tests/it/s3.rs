@@ -4,153 +4,15 @@
 //! a missing bucket is one clear line.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use trailhound_query::{Engine, EngineOptions};
-use trailhound_store::S3Options;
+use trailhound_testkit::moto::S3Server;
 
 use crate::{run, sample_lake, text};
-
-/// moto's S3 server on a free loopback port, killed when dropped.
-pub(crate) struct S3Server {
-    child: Child,
-    port: u16,
-    /// One server at a time: a port found free and handed to moto could otherwise be taken
-    /// by another test's proxy before moto binds it.
-    _serial: std::sync::MutexGuard<'static, ()>,
-}
-
-impl S3Server {
-    pub(crate) fn start() -> Self {
-        static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
-        let serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m moto.server (pip install 'moto[server]'; .ci/run does)");
-        let start = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "moto did not start on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Self {
-            child,
-            port,
-            _serial: serial,
-        }
-    }
-
-    pub(crate) fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Options that reach this server with moto's test keys.
-    fn options(&self) -> S3Options {
-        S3Options {
-            endpoint_url: Some(self.endpoint()),
-            region: Some("us-east-1".into()),
-            access_key_id: Some("testing".into()),
-            secret_access_key: Some("testing".into()),
-            ..Default::default()
-        }
-    }
-
-    /// A plain HTTP request (moto does not check signatures); the status code.
-    pub(crate) fn request(&self, method: &str, path: &str, body: &[u8]) -> u16 {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.port,
-            body.len()
-        )
-        .unwrap();
-        s.write_all(body).unwrap();
-        let mut resp = String::new();
-        let _ = s.read_to_string(&mut resp);
-        resp.split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0)
-    }
-
-    /// Uploads every file below `dir` to `bucket` under `prefix`.
-    pub(crate) fn upload(&self, dir: &Path, bucket: &str, prefix: &str) -> usize {
-        self.upload_with(dir, bucket, prefix, |k| Some(k.to_string()))
-    }
-
-    /// Uploads the files below `dir` that `key` names (given the `/`-separated path below
-    /// `dir`, the key below `prefix`, or `None` to skip the file).
-    fn upload_with(
-        &self,
-        dir: &Path,
-        bucket: &str,
-        prefix: &str,
-        key: impl Fn(&str) -> Option<String>,
-    ) -> usize {
-        let mut n = 0;
-        let mut stack = vec![dir.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).unwrap() {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else {
-                    let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                    let Some(key) = key(&rel) else { continue };
-                    let key = key.replace('=', "%3D");
-                    let status = self.request(
-                        "PUT",
-                        &format!("/{bucket}/{prefix}/{key}"),
-                        &std::fs::read(&p).unwrap(),
-                    );
-                    assert_eq!(status, 200, "PUT {key}");
-                    n += 1;
-                }
-            }
-        }
-        n
-    }
-}
-
-/// The keys in a bucket (up to 1,000).
-fn keys(server: &S3Server, bucket: &str) -> Vec<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    write!(
-        s,
-        "GET /{bucket}?list-type=2 HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
-        server.port
-    )
-    .unwrap();
-    let mut resp = String::new();
-    let _ = s.read_to_string(&mut resp);
-    resp.split("<Key>")
-        .skip(1)
-        .filter_map(|k| k.split("</Key>").next())
-        .map(str::to_string)
-        .collect()
-}
 
 /// `tests/it/s3_proxy.py` in front of a server: injects faults, denies writes, counts requests.
 struct Proxy {
@@ -282,7 +144,7 @@ fn convert_from_and_to_s3() {
     answers_like_the_sample(&ep, "s3://lakes/from-local");
     // The lake in S3 is a plain Hive dataset: data files under cloudtrail/, the manifest
     // under _trailhound/log/, no staging left behind.
-    let lake_keys = keys(&server, "lakes");
+    let lake_keys = server.keys("lakes");
     assert!(lake_keys.iter().any(|k| k
         .starts_with("from-local/cloudtrail/account=111122223333/region=")
         && k.ends_with(".parquet")));
@@ -346,7 +208,7 @@ fn convert_from_and_to_s3() {
     }
 
     // Nothing was ever written under the source.
-    assert_eq!(keys(&server, "archive").len(), early + late);
+    assert_eq!(server.keys("archive").len(), early + late);
     let (code, _, err) = convert(&ep, "s3://archive/org-trail", "s3://archive/org-trail/lake");
     assert_eq!(code, Some(1));
     assert!(err.contains("lies inside the source"), "{err}");
@@ -506,16 +368,7 @@ fn convert_through_faults_and_denied_writes() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("error: s3://lakes/other/"), "{err}");
     assert!(err.contains("access denied"), "{err}");
-    assert!(!keys(&server, "lakes")
-        .iter()
-        .any(|k| k.starts_with("other/")));
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    assert!(!server.keys("lakes").iter().any(|k| k.starts_with("other/")));
 }
 
 pub(crate) fn env(cmd: &mut Command, endpoint: &str) {

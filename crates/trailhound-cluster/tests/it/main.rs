@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers panic by design
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,9 +18,7 @@ use trailhound_store::Locator;
 
 mod slt;
 
-fn sample_trail() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/sample-trail")
-}
+use trailhound_testkit::sample_trail;
 
 fn free_port_pair() -> u16 {
     loop {
@@ -44,9 +41,13 @@ async fn scheduler(ready: usize) -> ClusterUrl {
         s3: Default::default(),
     };
     tokio::spawn(async move {
-        let r = trailhound_cluster::scheduler::serve(opts, |a| {
-            let _ = tx.send(a);
-        })
+        let r = trailhound_cluster::scheduler::serve(
+            opts,
+            trailhound_cluster::notice::ignored(),
+            |a| {
+                let _ = tx.send(a);
+            },
+        )
         .await;
         panic!("scheduler ended: {r:?}");
     });

@@ -2,25 +2,14 @@
 //! the same files, the same expected rows, every statement planned here and run by the
 //! executors. `sample_*` files run on the sample archive's lake, `real_*` on the real corpus's.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use trailhound_cluster::{Cluster, ClusterUrl};
 use trailhound_query::{Engine, EngineOptions};
 
-#[path = "../../../trailhound-query/tests/it/slt_db.rs"]
-mod slt_db;
-use slt_db::{suite_files, Db};
-
-/// `src` converted into a new lake (kept for the test run).
-fn converted(src: &Path) -> PathBuf {
-    let dest = tempfile::tempdir().unwrap().keep().join("lake");
-    let opts = trailhound_convert::ConvertOptions::default();
-    let s = trailhound_convert::convert(src, &dest, &opts, &trailhound_convert::NoProgress)
-        .unwrap_or_else(|e| panic!("{}: {e}", src.display()));
-    assert!(s.events_out > 0, "{}: no events", src.display());
-    dest
-}
+use trailhound_testkit::slt::{suite_files, Db};
+use trailhound_testkit::{real_lake, sample_lake};
 
 async fn run_suites(prefix: &str, lake: PathBuf, url: &ClusterUrl) {
     for f in suite_files(prefix) {
@@ -48,8 +37,6 @@ async fn run_suites(prefix: &str, lake: PathBuf, url: &ClusterUrl) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_sql_suites_give_the_same_rows_on_a_cluster() {
     let url = crate::trailhound_cluster(2).await;
-    let sample = converted(&crate::sample_trail());
-    let real = converted(&trailhound_synth::real_logs_dir());
-    run_suites("sample_", sample, &url).await;
-    run_suites("real_", real, &url).await;
+    run_suites("sample_", sample_lake().to_path_buf(), &url).await;
+    run_suites("real_", real_lake().to_path_buf(), &url).await;
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use trailhound_convert::export::export_ndjson;
 use trailhound_convert::{convert, ConvertOptions, ConvertSummary, Lake, LakeFilter, NoProgress};
 
-pub use trailhound_synth::real_logs_dir;
+pub use trailhound_testkit::real_logs_dir;
 
 pub fn run(src: &Path, dest: &Path) -> ConvertSummary {
     run_with(

@@ -1,10 +1,8 @@
 //! Estimates on the sample archive, checked by hand: event counts from an independent Python pass
 //! over the raw JSON, compressed sizes and dollars from the log files on disk and the price list.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
-use trailhound_convert::{convert, ConvertOptions, NoProgress};
 use trailhound_cost::{Estimate, Lifecycle, ManagementCopy, Options, Pricing, Selectors};
 use trailhound_model::TimeWindow;
 use trailhound_query::{Engine, EngineOptions};
@@ -12,20 +10,7 @@ use trailhound_query::{Engine, EngineOptions};
 const GB: f64 = 1073741824.0;
 const MONTH_DAYS: f64 = 730.0 / 24.0;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn converted(src: &Path) -> PathBuf {
-    let lake = tempfile::tempdir().unwrap().keep().join("lake");
-    convert(src, &lake, &ConvertOptions::default(), &NoProgress).unwrap();
-    lake
-}
-
-fn sample_lake() -> &'static Path {
-    static LAKE: OnceLock<PathBuf> = OnceLock::new();
-    LAKE.get_or_init(|| converted(&repo().join("testdata/sample-trail")))
-}
+use trailhound_testkit::{real_lake, repo_root as repo, sample_lake};
 
 /// Sizes of the sample's log files on disk.
 fn sample_file_sizes() -> Vec<u64> {
@@ -349,9 +334,9 @@ fn exclusions_rank_by_volume_and_price_the_saving() {
 
 #[test]
 fn real_logs_without_categories_are_priced() {
-    let lake = converted(&trailhound_synth::real_logs_dir());
+    let lake = real_lake();
     let pricing = Pricing::builtin().unwrap();
-    let est = run(&lake, &pricing, &options(&pricing));
+    let est = run(lake, &pricing, &options(&pricing));
     let p = &est.scenarios[0].period;
     // 1,406 events: 1,207 Management, 187 older records without eventCategory (management), and
     // 12 data events (10 with eventCategory Data, 2 flagged only by managementEvent = false… or

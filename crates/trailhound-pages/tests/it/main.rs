@@ -10,8 +10,8 @@ use trailhound_cost::estimate::{
 };
 use trailhound_cost::{Estimate, Lifecycle, ManagementCopy};
 use trailhound_pages::charts::{self, Series, PALETTE};
-use trailhound_query::report::{Coverage, RegionCoverage, Report, Section};
 use trailhound_query::timeline::{Issuance, Session, Timeline, TimelineEvent};
+use trailhound_rules::report::{Coverage, RegionCoverage, Report, Section};
 
 const SCRIPT: &str = "<script>alert(1)</script>";
 const ATTR: &str = "\"><img src=x onerror=alert(1)>";

@@ -38,7 +38,7 @@ async fn raw_and_lake_agree() {
 fn real_both() -> Engine {
     Engine::new(&EngineOptions {
         lake: Some(crate::real_lake().to_path_buf().into()),
-        raw: Some(trailhound_synth::real_logs_dir().into()),
+        raw: Some(trailhound_testkit::real_logs_dir().into()),
         ..Default::default()
     })
     .unwrap()

@@ -1,23 +1,18 @@
 //! The saved-query catalog: every built-in query parses, is bounded by the time window and names
-//! the events behind its findings; on the crafted cases of `testdata/cases` (written by
-//! `trailhound-synth cases`) each finds exactly what it must and none of the near misses; the
-//! rows themselves are snapshots.
+//! the events behind its findings; on its crafted cases (`testdata/cases/<query>/`, read as data
+//! by the test kit) each names every event of `found.json`, none of `near-misses.json`, and
+//! returns exactly the rows of `expected.csv` (`TRAILHOUND_BLESS=1` rewrites those files).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::{Array, AsArray};
 use trailhound_model::window::parse_instant;
-use trailhound_query::catalog::{Catalog, SavedQuery};
 use trailhound_query::output::{write_text, Format, TableStyle};
 use trailhound_query::QueryOutput;
-use trailhound_synth::cases::{self, QueryCases};
+use trailhound_rules::catalog::{Catalog, SavedQuery};
 use trailhound_synth::lake_samples;
-
-fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/cases")
-}
+use trailhound_testkit::cases::{self, Case};
 
 /// Event ids a result names: its `eventid`, `eventids` and `example_eventids` columns.
 fn named_ids(out: &QueryOutput) -> BTreeSet<String> {
@@ -63,7 +58,8 @@ fn every_builtin_query_is_documented_bounded_and_tested() {
     let cat = Catalog::builtin().unwrap();
     let all = cat.all();
     assert!(all.len() >= 40, "{} saved queries", all.len());
-    let tested: BTreeSet<&str> = cases::all().iter().map(|c| c.query).collect();
+    let all_cases = cases::all();
+    let tested: BTreeSet<&str> = all_cases.iter().map(|c| c.query.as_str()).collect();
     for q in &all {
         assert!(
             q.sql.contains("$from") && q.sql.contains("$until"),
@@ -72,7 +68,7 @@ fn every_builtin_query_is_documented_bounded_and_tested() {
         );
         assert!(
             tested.contains(q.name.as_str()),
-            "{} has no cases in trailhound-synth's cases.rs",
+            "{} has no cases in testdata/cases",
             q.name
         );
         assert!(
@@ -105,25 +101,6 @@ fn every_builtin_query_is_documented_bounded_and_tested() {
 }
 
 #[test]
-fn the_cases_on_disk_are_the_generators() {
-    for c in cases::all() {
-        for (key, json) in cases::files_of(&c) {
-            let path = cases_dir().join(c.query).join(&key);
-            let mut text = String::new();
-            flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap_or_else(|e| {
-                panic!(
-                    "{}: {e} (run trailhound-synth cases testdata/cases)",
-                    path.display()
-                )
-            }))
-            .read_to_string(&mut text)
-            .unwrap();
-            assert_eq!(text, json, "{} differs from the generator", path.display());
-        }
-    }
-}
-
-#[test]
 fn the_lake_sample_events_on_disk_are_the_generators() {
     let trail = crate::sample_trail();
     let files = lake_samples::files();
@@ -143,38 +120,46 @@ fn the_lake_sample_events_on_disk_are_the_generators() {
     }
 }
 
-async fn run_case(c: &QueryCases, q: &SavedQuery) -> QueryOutput {
-    let lake = crate::converted(&cases_dir().join(c.query));
-    let engine = crate::engine(&lake);
-    let given: BTreeMap<String, String> = c
-        .params
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.clone()))
-        .collect();
+async fn run_case(c: &Case, q: &SavedQuery) -> QueryOutput {
+    let lake = trailhound_testkit::converted(&c.archive());
+    let engine = trailhound_testkit::engine(&lake);
     let values = q
         .bind(
-            &given,
+            &c.params,
             parse_instant(cases::FROM).unwrap(),
             parse_instant(cases::UNTIL).unwrap(),
             30,
         )
-        .unwrap();
+        .unwrap_or_else(|e| panic!("{}: {e}", c.dir.display()));
     engine
         .run_bound(&q.sql, values)
         .await
         .unwrap_or_else(|e| panic!("{}: {e}", q.name))
 }
 
+/// Every case folder, one generic test: the query names each event of `found.json` and none of
+/// `near-misses.json`, and its rows as CSV are `expected.csv`'s.
 #[tokio::test]
 async fn each_query_finds_its_cases_and_no_near_miss() {
     let cat = Catalog::builtin().unwrap();
+    let bless = std::env::var_os("TRAILHOUND_BLESS").is_some();
     let mut failures = Vec::new();
     for c in cases::all() {
-        let q = cat.get(c.query).unwrap();
+        let Ok(q) = cat.get(&c.query) else {
+            failures.push(format!("{}: no saved query of that name", c.dir.display()));
+            continue;
+        };
+        if c.found.is_empty() || c.near_misses.is_empty() {
+            failures.push(format!("{}: needs both kinds of case", c.dir.display()));
+        }
         let out = run_case(&c, q).await;
         let named = named_ids(&out);
-        let found: BTreeSet<String> = c.found.iter().cloned().collect();
-        let missed: Vec<&String> = c.missed.iter().filter(|m| named.contains(*m)).collect();
+        let found: BTreeSet<String> = c.found_ids().into_iter().collect();
+        let missed: Vec<String> = c
+            .near_miss_ids()
+            .into_iter()
+            .filter(|m| named.contains(m))
+            .collect();
         if !found.is_subset(&named) || !missed.is_empty() {
             failures.push(format!(
                 "{}: missing {:?}, near misses found {:?}",
@@ -183,17 +168,23 @@ async fn each_query_finds_its_cases_and_no_near_miss() {
                 missed
             ));
         }
-        assert!(
-            !c.found.is_empty() && !c.missed.is_empty(),
-            "{} needs both kinds of case",
-            c.query
-        );
         let mut csv = Vec::new();
         write_text(&mut csv, &out, Format::Csv, &TableStyle::default()).unwrap();
-        insta::assert_snapshot!(
-            format!("saved_{}", c.query),
-            String::from_utf8(csv).unwrap()
-        );
+        let csv = String::from_utf8(csv).unwrap();
+        let path = c.expected_path();
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        if csv.trim_end() != expected.trim_end() {
+            if bless {
+                std::fs::write(&path, &csv).unwrap();
+            } else {
+                failures.push(format!(
+                    "{}: rows differ (TRAILHOUND_BLESS=1 rewrites it)\n--- expected\n{}\n--- got\n{}",
+                    path.display(),
+                    expected.trim_end(),
+                    csv.trim_end()
+                ));
+            }
+        }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
@@ -236,7 +227,7 @@ async fn a_saved_query_prunes_to_its_window() {
 /// either has queries or says why CloudTrail alone cannot evidence it; detections carry ATT&CK ids.
 #[test]
 fn frameworks_map_to_existing_queries_and_detections_to_attack() {
-    use trailhound_query::frameworks::{framework, FRAMEWORKS};
+    use trailhound_rules::frameworks::{framework, FRAMEWORKS};
     let cat = Catalog::builtin().unwrap();
     assert_eq!(
         FRAMEWORKS.iter().map(|f| f.name).collect::<Vec<_>>(),

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::slt_db::{suite_files, Db};
+use trailhound_testkit::slt::{suite_files, Db};
 
 async fn run_files(prefix: &str, lake: &'static Path) {
     for f in suite_files(prefix) {

@@ -1,24 +1,9 @@
 //! `trailhound-synth DIR [EVENTS] [EVENTS_PER_FILE] [SEED] [DAYS]`: writes a synthetic CloudTrail archive.
-//! `trailhound-synth cases DIR`: writes the saved queries' test cases (`testdata/cases`).
 //! `trailhound-synth lake-samples DIR`: adds the events the CloudTrail Lake samples look for to a
 //! trail (`testdata/sample-trail`).
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if args.get(1).map(String::as_str) == Some("cases") {
-        let Some(dir) = args.get(2) else {
-            eprintln!("usage: trailhound-synth cases DIR");
-            std::process::exit(2);
-        };
-        match trailhound_synth::cases::write_all(std::path::Path::new(dir)) {
-            Ok(n) => println!("{n} files of saved-query cases in {dir}"),
-            Err(e) => {
-                eprintln!("error: {e}");
-                std::process::exit(1);
-            }
-        }
-        return;
-    }
     if args.get(1).map(String::as_str) == Some("lake-samples") {
         let Some(dir) = args.get(2) else {
             eprintln!("usage: trailhound-synth lake-samples DIR");

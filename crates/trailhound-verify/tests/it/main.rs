@@ -11,6 +11,7 @@ use rsa::pkcs1::EncodeRsaPublicKey;
 use rsa::{Pkcs1v15Sign, RsaPrivateKey};
 use sha2::{Digest as _, Sha256};
 use trailhound_model::window::{parse_instant, TimeWindow};
+use trailhound_testkit::moto::S3Server;
 use trailhound_verify::report::{Finding, LogStatus};
 use trailhound_verify::{verify, PublicKeys, Report, VerifyOptions};
 
@@ -394,74 +395,6 @@ fn an_organization_trail_and_a_time_window() {
     );
 }
 
-/// moto's S3 server on a free loopback port (`.ci/run` installs it), killed when dropped.
-struct S3Server {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl S3Server {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("python3")
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 -m moto.server (pip install 'moto[server]'; .ci/run does)");
-        let started = std::time::Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed().as_secs() < 30, "moto did not start");
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        Self { child, port }
-    }
-
-    /// A PUT with extra headers (moto does not check signatures); the status code.
-    fn put(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> u16 {
-        use std::io::Read;
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        let extra: String = headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}\r\n"))
-            .collect();
-        write!(
-            s,
-            "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
-            self.port,
-            body.len()
-        )
-        .unwrap();
-        s.write_all(body).unwrap();
-        let mut resp = String::new();
-        let _ = s.read_to_string(&mut resp);
-        let code = resp
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        code
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_newest_signature_comes_from_the_digest_objects_s3_metadata() {
     let a = archive(3);
@@ -469,7 +402,10 @@ fn the_newest_signature_comes_from_the_digest_objects_s3_metadata() {
     let newest = a.digests.last().unwrap().clone();
     // A bucket per round: moto refuses unsigned overwrites once signed requests came in.
     let upload = |bucket: &str, signature: Option<&str>| {
-        assert_eq!(server.put(&format!("/{bucket}"), &[], b""), 200);
+        assert_eq!(
+            server.request_with("PUT", &format!("/{bucket}"), &[], b""),
+            200
+        );
         for key in a.logs.iter().chain(&a.digests) {
             let mut headers = Vec::new();
             if let (true, Some(sig)) = (key == &newest, signature) {
@@ -478,7 +414,8 @@ fn the_newest_signature_comes_from_the_digest_objects_s3_metadata() {
                     ("x-amz-meta-signature-algorithm", "SHA256withRSA"),
                 ];
             }
-            let status = server.put(
+            let status = server.request_with(
+                "PUT",
                 &format!("/{bucket}/{key}"),
                 &headers,
                 &std::fs::read(a.path(key)).unwrap(),
