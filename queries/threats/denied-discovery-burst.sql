@@ -21,30 +21,20 @@ WITH denied AS (
     AND useridentity.invokedby IS NULL
     AND NOT regexp_like(coalesce(sourceipaddress, ''), '\.amazonaws\.com$')
 ),
--- Each refusal keeps its API "in the window" until the API's next refusal or an hour later,
--- whichever comes first: the APIs refused in the hour ending at t are the spans covering t.
-spans AS (
-  SELECT principal, eventtime AS span_start,
-         least(eventtime + INTERVAL '1 hour',
-               coalesce(lead(eventtime) OVER (PARTITION BY principal, eventsource, eventname ORDER BY eventtime, eventid),
-                        eventtime + INTERVAL '1 hour')) AS span_end
+-- The different APIs refused by each principal in the hour ending at each of its calls,
+-- (t - 1 hour, t]: a sliding window's distinct count (microsecond timestamps, so the frame starts
+-- one microsecond after t - 1 hour). Its busiest hour comes first.
+hourly AS (
+  SELECT principal, eventtime AS window_end,
+         count(DISTINCT concat(eventsource, ':', eventname)) OVER (PARTITION BY principal ORDER BY eventtime
+           RANGE BETWEEN INTERVAL '59 minutes 59.999999 seconds' PRECEDING AND CURRENT ROW) AS apis
   FROM denied
 ),
-edges AS (
-  SELECT principal, span_start AS at, 1 AS delta FROM spans
-  UNION ALL
-  SELECT principal, span_end AS at, -1 AS delta FROM spans
-),
-running AS (
-  SELECT principal, at, delta,
-         sum(delta) OVER (PARTITION BY principal ORDER BY at, delta ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS apis
-  FROM edges
-),
 peaks AS (
-  SELECT principal, at AS window_end, apis,
-         row_number() OVER (PARTITION BY principal ORDER BY apis DESC, at) AS rn
-  FROM running
-  WHERE delta = 1 AND apis >= $threshold
+  SELECT principal, window_end, apis,
+         row_number() OVER (PARTITION BY principal ORDER BY apis DESC, window_end) AS rn
+  FROM hourly
+  WHERE apis >= $threshold
 )
 SELECT p.principal, min(d.account) AS account, p.window_end, p.apis AS distinct_apis, count(*) AS refused,
        array_agg(d.eventid ORDER BY d.eventtime, d.eventid) AS eventids

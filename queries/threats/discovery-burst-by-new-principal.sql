@@ -32,31 +32,20 @@ new_reads AS (
   WHERE r.principal IS NOT NULL AND s.principal IS NULL
     AND r.account IN (SELECT account FROM seen)
 ),
--- Each call keeps its API "in the window" from its time until the API's next call or an hour
--- later, whichever comes first; the number of APIs in the hour ending at t is the number of such
--- spans covering t: a running sum of +1 at each start and -1 at each end.
-spans AS (
-  SELECT principal, eventtime AS span_start,
-         least(eventtime + INTERVAL '1 hour',
-               coalesce(lead(eventtime) OVER (PARTITION BY principal, eventsource, eventname ORDER BY eventtime, eventid),
-                        eventtime + INTERVAL '1 hour')) AS span_end
+-- The different APIs called by each principal in the hour ending at each of its calls,
+-- (t - 1 hour, t]: a sliding window's distinct count (microsecond timestamps, so the frame starts
+-- one microsecond after t - 1 hour). Its busiest hour comes first.
+hourly AS (
+  SELECT principal, eventtime AS window_end,
+         count(DISTINCT concat(eventsource, ':', eventname)) OVER (PARTITION BY principal ORDER BY eventtime
+           RANGE BETWEEN INTERVAL '59 minutes 59.999999 seconds' PRECEDING AND CURRENT ROW) AS apis
   FROM new_reads
 ),
-edges AS (
-  SELECT principal, span_start AS at, 1 AS delta FROM spans
-  UNION ALL
-  SELECT principal, span_end AS at, -1 AS delta FROM spans
-),
-running AS (
-  SELECT principal, at, delta,
-         sum(delta) OVER (PARTITION BY principal ORDER BY at, delta ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS apis
-  FROM edges
-),
 peaks AS (
-  SELECT principal, at AS window_end, apis,
-         row_number() OVER (PARTITION BY principal ORDER BY apis DESC, at) AS rn
-  FROM running
-  WHERE delta = 1 AND apis >= $threshold
+  SELECT principal, window_end, apis,
+         row_number() OVER (PARTITION BY principal ORDER BY apis DESC, window_end) AS rn
+  FROM hourly
+  WHERE apis >= $threshold
 )
 SELECT p.principal, min(n.account) AS account, p.window_end, p.apis AS distinct_apis, count(*) AS calls,
        array_agg(n.eventid ORDER BY n.eventtime, n.eventid) AS eventids

@@ -22,30 +22,20 @@ WITH iam_reads AS (
     AND NOT regexp_like(coalesce(sourceipaddress, ''), '\.amazonaws\.com$')
     AND coalesce(useridentity.arn, useridentity.principalid) IS NOT NULL
 ),
--- Each call keeps its API "in the window" until the API's next call or an hour later, whichever
--- comes first: the APIs called in the hour ending at t are the spans covering t.
-spans AS (
-  SELECT principal, eventtime AS span_start,
-         least(eventtime + INTERVAL '1 hour',
-               coalesce(lead(eventtime) OVER (PARTITION BY principal, eventname ORDER BY eventtime, eventid),
-                        eventtime + INTERVAL '1 hour')) AS span_end
+-- The different IAM APIs each principal called in the hour ending at each of its calls,
+-- (t - 1 hour, t]: a sliding window's distinct count (microsecond timestamps, so the frame starts
+-- one microsecond after t - 1 hour). Its busiest hour comes first.
+hourly AS (
+  SELECT principal, eventtime AS window_end,
+         count(DISTINCT eventname) OVER (PARTITION BY principal ORDER BY eventtime
+           RANGE BETWEEN INTERVAL '59 minutes 59.999999 seconds' PRECEDING AND CURRENT ROW) AS apis
   FROM iam_reads
 ),
-edges AS (
-  SELECT principal, span_start AS at, 1 AS delta FROM spans
-  UNION ALL
-  SELECT principal, span_end AS at, -1 AS delta FROM spans
-),
-running AS (
-  SELECT principal, at, delta,
-         sum(delta) OVER (PARTITION BY principal ORDER BY at, delta ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS apis
-  FROM edges
-),
 peaks AS (
-  SELECT principal, at AS window_end, apis,
-         row_number() OVER (PARTITION BY principal ORDER BY apis DESC, at) AS rn
-  FROM running
-  WHERE delta = 1 AND apis >= $threshold
+  SELECT principal, window_end, apis,
+         row_number() OVER (PARTITION BY principal ORDER BY apis DESC, window_end) AS rn
+  FROM hourly
+  WHERE apis >= $threshold
 ),
 findings AS (
   SELECT principal, 'GetAccountAuthorizationDetails' AS kind, max(eventtime) AS last_call, 1 AS distinct_apis,

@@ -10,11 +10,11 @@ SELECT eventid, eventtime, eventname, user_display_name(useridentity) AS princip
        coalesce(json_extract_scalar(requestparameters, '$.policyId'), json_extract_scalar(requestparameters, '$.policyType'),
                 json_extract_scalar(requestparameters, '$.accountId'), recipientaccountid) AS target,
        coalesce(json_extract_scalar(requestparameters, '$.targetId'), json_extract_scalar(requestparameters, '$.rootId')) AS detached_from,
-       sourceipaddress, account, region
+       errorcode, sourceipaddress, account, region
 FROM cloudtrail
 WHERE eventtime >= $from AND eventtime < $until
   AND eventsource = 'organizations.amazonaws.com'
   AND eventname IN ('LeaveOrganization', 'RemoveAccountFromOrganization', 'DetachPolicy', 'DeletePolicy', 'DisablePolicyType')
-  AND errorcode IS NULL
+  AND (errorcode IS NULL OR eventname = 'LeaveOrganization')
   AND (eventname <> 'DetachPolicy' OR coalesce(json_extract_scalar(requestparameters, '$.policyId'), '') <> 'p-FullAWSAccess')
 ORDER BY eventtime, eventid

@@ -36,32 +36,22 @@ listings AS (
     AND useridentity.invokedby IS NULL
     AND NOT regexp_like(coalesce(sourceipaddress, ''), '\.amazonaws\.com$')
 ),
--- Each read keeps its bucket "in the window" until the bucket's next read or an hour later,
--- whichever comes first: the buckets read in the hour ending at t are the spans covering t.
-spans AS (
-  SELECT principal, eventtime AS span_start,
-         least(eventtime + INTERVAL '1 hour',
-               coalesce(lead(eventtime) OVER (PARTITION BY principal, bucket ORDER BY eventtime, eventid),
-                        eventtime + INTERVAL '1 hour')) AS span_end
+-- The different buckets each principal read in the hour ending at each of its reads,
+-- (t - 1 hour, t]: a sliding window's distinct count (microsecond timestamps, so the frame starts
+-- one microsecond after t - 1 hour).
+hourly AS (
+  SELECT principal, eventtime AS at,
+         count(DISTINCT bucket) OVER (PARTITION BY principal ORDER BY eventtime
+           RANGE BETWEEN INTERVAL '59 minutes 59.999999 seconds' PRECEDING AND CURRENT ROW) AS buckets
   FROM bucket_reads
   WHERE principal IS NOT NULL
 ),
-edges AS (
-  SELECT principal, span_start AS at, 1 AS delta FROM spans
-  UNION ALL
-  SELECT principal, span_end AS at, -1 AS delta FROM spans
-),
-running AS (
-  SELECT principal, at, delta,
-         sum(delta) OVER (PARTITION BY principal ORDER BY at, delta ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS buckets
-  FROM edges
-),
 listed AS (
   SELECT DISTINCT r.principal, r.at, r.buckets
-  FROM running r
+  FROM hourly r
   JOIN listings l ON l.principal = r.principal
     AND l.eventtime > r.at - INTERVAL '2 hours' AND l.eventtime <= r.at
-  WHERE r.delta = 1 AND r.buckets >= $threshold
+  WHERE r.buckets >= $threshold
 ),
 peaks AS (
   SELECT principal, at AS window_end, buckets,

@@ -46,17 +46,9 @@ pub async fn run(
         })?;
         for o in out {
             for b in &o.batches {
-                let text: Vec<ArrayRef> = (0..=EVENT_COLUMNS.len())
-                    .map(|c| datafusion::arrow::compute::cast(b.column(c), &DataType::Utf8))
-                    .collect::<std::result::Result<_, _>>()?;
+                let text = text_columns(b, EVENT_COLUMNS.len() + 1)?;
                 for row in 0..b.num_rows() {
-                    let mut event: Vec<Option<String>> = text
-                        .iter()
-                        .map(|a| {
-                            let a = a.as_string::<i32>();
-                            a.is_valid(row).then(|| a.value(row).to_string())
-                        })
-                        .collect();
+                    let mut event = row_text(&text, row);
                     let ids = event
                         .pop()
                         .flatten()
@@ -78,9 +70,7 @@ pub async fn run(
         })?;
         for o in out {
             for b in &o.batches {
-                let text: Vec<ArrayRef> = (0..EVENT_COLUMNS.len())
-                    .map(|c| datafusion::arrow::compute::cast(b.column(c), &DataType::Utf8))
-                    .collect::<std::result::Result<_, _>>()?;
+                let text = text_columns(b, EVENT_COLUMNS.len())?;
                 let flags: Vec<&BooleanArray> = (0..chunk.len())
                     .map(|k| b.column(EVENT_COLUMNS.len() + k).as_boolean())
                     .collect();
@@ -88,13 +78,7 @@ pub async fn run(
                     if !flags.iter().any(|f| f.is_valid(row) && f.value(row)) {
                         continue;
                     }
-                    let event: Vec<Option<String>> = text
-                        .iter()
-                        .map(|a| {
-                            let a = a.as_string::<i32>();
-                            a.is_valid(row).then(|| a.value(row).to_string())
-                        })
-                        .collect();
+                    let event = row_text(&text, row);
                     for (k, &rule) in chunk.iter().enumerate() {
                         let flag = flags[k];
                         if flag.is_valid(row) && flag.value(row) {
@@ -161,6 +145,23 @@ pub async fn run(
         schema,
         batches: vec![batch],
     })
+}
+
+/// The first `n` columns of a batch as text.
+fn text_columns(b: &RecordBatch, n: usize) -> Result<Vec<ArrayRef>> {
+    Ok((0..n)
+        .map(|c| datafusion::arrow::compute::cast(b.column(c), &DataType::Utf8))
+        .collect::<std::result::Result<_, _>>()?)
+}
+
+/// One row of [`text_columns`].
+fn row_text(text: &[ArrayRef], row: usize) -> Vec<Option<String>> {
+    text.iter()
+        .map(|a| {
+            let a = a.as_string::<i32>();
+            a.is_valid(row).then(|| a.value(row).to_string())
+        })
+        .collect()
 }
 
 /// One report section per rule that reports (its findings from `out`, the output of [`run`]),

@@ -68,6 +68,17 @@ impl Case {
     }
 }
 
+/// Every case's events as CloudTrail archives in a new folder (kept for the run), one
+/// sub-folder per query: what converting all the cases at once reads.
+pub fn archive_all() -> PathBuf {
+    let dir = tempfile::tempdir().unwrap().keep().join("cases");
+    for c in all() {
+        let events: Vec<Value> = c.events().cloned().collect();
+        write_archive(&dir.join(&c.query), &events, "cases");
+    }
+    dir
+}
+
 fn ids(events: &[Value]) -> Vec<String> {
     events
         .iter()

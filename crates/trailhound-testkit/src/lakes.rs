@@ -40,6 +40,21 @@ pub fn real_logs_dir() -> PathBuf {
     dir
 }
 
+/// Stratus Red Team's published detonation logs, read in place: `$TRAILHOUND_STRATUS_LOGS`,
+/// else `../shared/stratus-red-team` beside the repository (`AWSLogs/…` and `EXPECTED.jsonl`, the
+/// technique of each event). Like the real corpus, always there in CI: a test fails without it.
+pub fn stratus_dir() -> PathBuf {
+    let dir = std::env::var_os("TRAILHOUND_STRATUS_LOGS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("../shared/stratus-red-team"));
+    assert!(
+        dir.join("AWSLogs").is_dir() && dir.join("EXPECTED.jsonl").is_file(),
+        "Stratus Red Team's detonation logs are missing at {}",
+        dir.display()
+    );
+    dir
+}
+
 /// `src` converted into a new lake, kept for the test run; it must hold events.
 pub fn converted(src: &Path) -> PathBuf {
     let lake = tempfile::tempdir().unwrap().keep().join("lake");

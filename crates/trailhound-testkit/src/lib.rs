@@ -12,5 +12,5 @@ pub mod slt;
 
 pub use lakes::{
     converted, engine, real_lake, real_logs_dir, repo_root, sample_lake, sample_trail,
-    small_row_groups,
+    small_row_groups, stratus_dir,
 };

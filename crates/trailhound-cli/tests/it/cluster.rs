@@ -39,6 +39,8 @@ struct Loopback {
     scheduler: Proc,
     executors: Vec<Proc>,
     url: String,
+    /// The scheduler's port (gRPC and HTTP).
+    port: u16,
     _dir: tempfile::TempDir,
 }
 
@@ -167,6 +169,7 @@ fn start_in(executors: usize, env: impl Fn(&mut std::process::Command)) -> Loopb
         scheduler,
         executors: procs,
         url: format!("df://127.0.0.1:{port}"),
+        port,
         _dir: dir,
     };
     // Ready when every executor has registered.
@@ -409,18 +412,28 @@ fn a_loopback_cluster_answers_like_this_machine() {
     );
 }
 
+/// An executor lost before a query, once the scheduler has noticed (its `/readyz` no longer
+/// counts it): the query runs on the executor left, with the local answer.
 #[test]
-fn an_executor_lost_between_queries_leaves_one_clear_outcome() {
+fn an_executor_lost_between_queries_leaves_the_answer_unchanged() {
     let _one = ONE_CLUSTER.lock().unwrap_or_else(|p| p.into_inner());
     let mut cluster = start(2);
     let lake = sample_lake();
     let q = "SELECT eventname, count(*) AS n FROM cloudtrail GROUP BY 1 ORDER BY 2 DESC, 1";
     let local = run(&[&"sql", &lake, &"-c", &q, &"--format", &"csv"]);
-    let lost = cluster.executors.remove(0);
-    drop(lost);
-    // Ballista retries the tasks on the executor left, or the query fails with one line.
-    let ran = csv_on(&cluster, lake, q).wait(180);
-    local_answer_or_one_line(&cluster, ran, &local, "");
+    drop(cluster.executors.remove(0));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http_status(cluster.port, "/readyz") == Some(200) {
+        assert!(
+            Instant::now() < deadline,
+            "the loss went unnoticed:\n{}",
+            cluster.logs()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (code, out, err) = csv_on(&cluster, lake, q).wait(180);
+    assert_eq!(code, Some(0), "{err}\n{}", cluster.logs());
+    assert_eq!(out, text(&local.stdout), "{err}");
 }
 
 /// `trailhound sql LAKE -c Q --format csv` on `cluster`, started.
@@ -437,46 +450,80 @@ fn csv_on(cluster: &Loopback, lake: &Path, q: &str) -> Running {
     ])
 }
 
-/// A run that gave the local answer, or failed with one line that says `says`.
-fn local_answer_or_one_line(
-    cluster: &Loopback,
-    (code, out, err): (Option<i32>, String, String),
-    local: &std::process::Output,
-    says: &str,
-) {
-    match code {
-        Some(0) => assert_eq!(out, text(&local.stdout), "{err}\n{}", cluster.logs()),
-        Some(1) => {
-            assert_eq!(err.trim().lines().count(), 1, "{err}");
-            assert!(err.contains(says), "{err}");
-        }
-        other => panic!("exit {other:?}: {err}\n{}", cluster.logs()),
+/// A nested-loop join of the table with itself: several seconds of work in every stage.
+const LONG_QUERY: &str = "SELECT a.eventsource, count(*) AS n FROM cloudtrail a JOIN cloudtrail b \
+    ON a.eventsource <> b.eventsource \
+    WHERE regexp_like(a.eventid || b.eventid, '[0-9][a-f][0-9][a-f]') GROUP BY 1 ORDER BY 1";
+
+/// Waits until the scheduler says it failed a job for a lost executor.
+fn wait_for_failed_job(cluster: &Loopback) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !cluster.scheduler.log().contains("was lost while it ran") {
+        assert!(
+            Instant::now() < deadline,
+            "no job failed:\n{}",
+            cluster.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
 /// Ballista 55 re-runs a whole stage when an executor holding part of its input is lost, and
 /// the next stage keeps the outputs it already had from the first run: a join's counts came
 /// back half as large again, with exit 0. trailhound's scheduler fails such a query instead,
-/// and the client runs it once more on the executors left.
+/// says so, and the client runs it once more on the executors left: the local answer, exit 0.
 #[test]
 fn an_executor_lost_during_a_query_never_changes_its_answer() {
     let _one = ONE_CLUSTER.lock().unwrap_or_else(|p| p.into_inner());
     let mut cluster = start(2);
     let lake = sample_lake();
-    // A nested-loop join of the table with itself: several seconds of work in every stage.
-    let q = "SELECT a.eventsource, count(*) AS n FROM cloudtrail a JOIN cloudtrail b \
-             ON a.eventsource <> b.eventsource \
-             WHERE regexp_like(a.eventid || b.eventid, '[0-9][a-f][0-9][a-f]') GROUP BY 1 ORDER BY 1";
-    let local = run(&[&"sql", &lake, &"-c", &q, &"--format", &"csv"]);
+    let local = run(&[&"sql", &lake, &"-c", &LONG_QUERY, &"--format", &"csv"]);
     assert!(local.status.success(), "{}", text(&local.stderr));
-    let mut query = csv_on(&cluster, lake, q);
+    let mut query = csv_on(&cluster, lake, LONG_QUERY);
     std::thread::sleep(Duration::from_millis(2500));
     assert!(
         !query.finished(),
         "the query ended before an executor was lost: make it longer"
     );
     drop(cluster.executors.remove(0));
-    local_answer_or_one_line(&cluster, query.wait(240), &local, "lost");
+    let (code, out, err) = query.wait(240);
+    assert_eq!(code, Some(0), "{err}\n{}", cluster.logs());
+    assert_eq!(out, text(&local.stdout), "{err}");
+    assert!(
+        cluster.scheduler.log().contains("was lost while it ran"),
+        "{}",
+        cluster.logs()
+    );
+    assert!(
+        err.contains("warning: an executor was lost during the query; running it again"),
+        "{err}"
+    );
+}
+
+/// The retry runs once: executors lost during the query and again during its retry fail it
+/// with one error line saying so (after the warning that it ran again), never a partial answer.
+#[test]
+fn executors_lost_again_during_the_retry_fail_the_query() {
+    let _one = ONE_CLUSTER.lock().unwrap_or_else(|p| p.into_inner());
+    let mut cluster = start(3);
+    let lake = sample_lake();
+    let query = csv_on(&cluster, lake, LONG_QUERY);
+    std::thread::sleep(Duration::from_millis(2500));
+    drop(cluster.executors.remove(0));
+    wait_for_failed_job(&cluster);
+    // The client has sent the query again; lose a second executor while it runs.
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(cluster.executors.remove(0));
+    let (code, out, err) = query.wait(240);
+    assert_eq!(code, Some(1), "{out}\n{err}\n{}", cluster.logs());
+    assert!(out.is_empty(), "{out}");
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].contains("were lost during the query and again during its retry"),
+        "{err}\n{}",
+        cluster.logs()
+    );
 }
 
 /// A lake in S3 (moto's server on loopback): the scheduler and each executor open it with their

@@ -4,14 +4,15 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::{bin, repo_root, run, sample_lake, text};
+use crate::{bin, run, sample_lake, text};
 
 fn cases_lake(query: &str) -> std::path::PathBuf {
     let lake = tempfile::tempdir().unwrap().keep().join("lake");
     let out = run(&[
         &"convert",
         &"-q",
-        &repo_root().join("testdata/cases").join(query),
+        &trailhound_testkit::cases::load(&trailhound_testkit::cases::cases_dir().join(query))
+            .archive(),
         &lake,
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -297,7 +298,7 @@ fn the_threats_report_has_a_section_per_threat_query() {
     let out = run(&[
         &"convert",
         &"-q",
-        &repo_root().join("testdata/cases"),
+        &trailhound_testkit::cases::archive_all(),
         &lake,
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));

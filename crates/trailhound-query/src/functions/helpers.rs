@@ -17,7 +17,7 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::map_arrays;
+use super::{array_udf, map_arrays};
 
 /// The helpers.
 pub fn udfs() -> Vec<Arc<ScalarUDF>> {
@@ -31,9 +31,12 @@ pub fn udfs() -> Vec<Arc<ScalarUDF>> {
     .into_iter()
     .map(|p| Arc::new(ScalarUDF::from(ArnFn::new(p))))
     .collect();
-    v.push(Arc::new(ScalarUDF::from(IpInCidr {
-        signature: Signature::string(2, Volatility::Immutable),
-    })));
+    v.push(array_udf(
+        "ip_in_cidr",
+        Signature::string(2, Volatility::Immutable),
+        DataType::Boolean,
+        ip_in_cidr,
+    ));
     v.push(Arc::new(ScalarUDF::from(UserDisplayName {
         signature: Signature::any(1, Volatility::Immutable),
     })));
@@ -142,57 +145,40 @@ pub fn ip_in_network(ip: IpAddr, net: IpAddr, len: u8) -> bool {
     }
 }
 
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct IpInCidr {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for IpInCidr {
-    fn name(&self) -> &str {
-        "ip_in_cidr"
+/// `ip_in_cidr(ip, network)`: whether an address lies in an IPv4 or IPv6 network.
+fn ip_in_cidr(a: &[ArrayRef]) -> Result<ArrayRef> {
+    let ips = datafusion::arrow::compute::cast(&a[0], &DataType::Utf8)?;
+    let ips = ips.as_string::<i32>();
+    let nets = datafusion::arrow::compute::cast(&a[1], &DataType::Utf8)?;
+    let nets = nets.as_string::<i32>();
+    let mut cached: Option<(String, (IpAddr, u8))> = None;
+    let mut out = Vec::with_capacity(ips.len());
+    for i in 0..ips.len() {
+        if ips.is_null(i) || nets.is_null(i) {
+            out.push(None);
+            continue;
+        }
+        let n = nets.value(i);
+        if cached.as_ref().is_none_or(|(s, _)| s != n) {
+            let Some(net) = parse_cidr(n) else {
+                return exec_err!(
+                        "ip_in_cidr: {n:?} is not a network (write it like 10.0.0.0/8 or 2001:db8::/32)"
+                    );
+            };
+            cached = Some((n.to_string(), net));
+        }
+        let Some((_, (net, len))) = cached else {
+            continue;
+        };
+        // Service names and "AWS Internal" are not addresses: not in any network.
+        out.push(Some(
+            ips.value(i)
+                .trim()
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| ip_in_network(ip, net, len)),
+        ));
     }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Boolean)
-    }
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        map_arrays(&args.args, args.number_rows, |a| {
-            let ips = datafusion::arrow::compute::cast(&a[0], &DataType::Utf8)?;
-            let ips = ips.as_string::<i32>();
-            let nets = datafusion::arrow::compute::cast(&a[1], &DataType::Utf8)?;
-            let nets = nets.as_string::<i32>();
-            let mut cached: Option<(String, (IpAddr, u8))> = None;
-            let mut out = Vec::with_capacity(ips.len());
-            for i in 0..ips.len() {
-                if ips.is_null(i) || nets.is_null(i) {
-                    out.push(None);
-                    continue;
-                }
-                let n = nets.value(i);
-                if cached.as_ref().is_none_or(|(s, _)| s != n) {
-                    let Some(net) = parse_cidr(n) else {
-                        return exec_err!(
-                            "ip_in_cidr: {n:?} is not a network (write it like 10.0.0.0/8 or 2001:db8::/32)"
-                        );
-                    };
-                    cached = Some((n.to_string(), net));
-                }
-                let Some((_, (net, len))) = cached else {
-                    continue;
-                };
-                // Service names and "AWS Internal" are not addresses: not in any network.
-                out.push(Some(
-                    ips.value(i)
-                        .trim()
-                        .parse::<IpAddr>()
-                        .is_ok_and(|ip| ip_in_network(ip, net, len)),
-                ));
-            }
-            Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
-        })
-    }
+    Ok(Arc::new(BooleanArray::from(out)) as ArrayRef)
 }
 
 /// The display name of one `useridentity`, from its fields.

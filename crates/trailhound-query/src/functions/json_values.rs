@@ -10,25 +10,21 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::logical_expr::{ScalarUDF, Signature, Volatility};
 use serde_json::Value;
 
-use super::map_arrays;
+use super::array_udf;
 
 /// The separator between values.
 pub const SEPARATOR: char = '\u{1f}';
 
 pub fn udf() -> Arc<ScalarUDF> {
-    Arc::new(ScalarUDF::from(JsonValues {
-        signature: Signature::string(2, Volatility::Immutable),
-    }))
-}
-
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct JsonValues {
-    signature: Signature,
+    array_udf(
+        "json_values",
+        Signature::string(2, Volatility::Immutable),
+        DataType::Utf8,
+        json_values_kernel,
+    )
 }
 
 /// Appends the scalar values at `path` below `v`.
@@ -70,36 +66,24 @@ pub fn values(json: &str, path: &str) -> Option<String> {
     (!out.is_empty()).then(|| out.join(&SEPARATOR.to_string()))
 }
 
-impl ScalarUDFImpl for JsonValues {
-    fn name(&self) -> &str {
-        "json_values"
+/// `json_values(json, path)`: the values of [`values`], row by row.
+fn json_values_kernel(a: &[ArrayRef]) -> Result<ArrayRef> {
+    let docs = datafusion::arrow::compute::cast(&a[0], &DataType::Utf8)?;
+    let docs = docs.as_string::<i32>();
+    let paths = datafusion::arrow::compute::cast(&a[1], &DataType::Utf8)?;
+    let paths = paths.as_string::<i32>();
+    let mut out = StringBuilder::with_capacity(docs.len(), docs.len() * 8);
+    for i in 0..docs.len() {
+        if docs.is_null(i) || paths.is_null(i) {
+            out.append_null();
+            continue;
+        }
+        match values(docs.value(i), paths.value(i)) {
+            Some(s) => out.append_value(s),
+            None => out.append_null(),
+        }
     }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        map_arrays(&args.args, args.number_rows, |a| {
-            let docs = datafusion::arrow::compute::cast(&a[0], &DataType::Utf8)?;
-            let docs = docs.as_string::<i32>();
-            let paths = datafusion::arrow::compute::cast(&a[1], &DataType::Utf8)?;
-            let paths = paths.as_string::<i32>();
-            let mut out = StringBuilder::with_capacity(docs.len(), docs.len() * 8);
-            for i in 0..docs.len() {
-                if docs.is_null(i) || paths.is_null(i) {
-                    out.append_null();
-                    continue;
-                }
-                match values(docs.value(i), paths.value(i)) {
-                    Some(s) => out.append_value(s),
-                    None => out.append_null(),
-                }
-            }
-            Ok(Arc::new(out.finish()) as ArrayRef)
-        })
-    }
+    Ok(Arc::new(out.finish()) as ArrayRef)
 }
 
 #[cfg(test)]

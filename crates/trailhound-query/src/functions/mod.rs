@@ -15,9 +15,12 @@ pub mod trino;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::execution::FunctionRegistry;
-use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+};
 
 /// Registers every trailhound function (and the JSON library's) into a registry.
 pub fn register_all(registry: &mut dyn FunctionRegistry) -> Result<()> {
@@ -35,6 +38,64 @@ pub fn all_udfs() -> Vec<Arc<ScalarUDF>> {
     v.push(json_values::udf());
     v.extend(policy::udfs());
     v
+}
+
+/// A function with a fixed signature and return type whose body is an array kernel over its
+/// arguments: declared with [`array_udf`] in one call, not a struct and trait impl each.
+#[derive(Debug)]
+pub(crate) struct ArrayUdf {
+    name: &'static str,
+    signature: Signature,
+    returns: DataType,
+    kernel: fn(&[ArrayRef]) -> Result<ArrayRef>,
+}
+
+// Equal when name, signature and return type are: a name is one function (comparing the kernels'
+// addresses would mean nothing).
+impl PartialEq for ArrayUdf {
+    fn eq(&self, other: &Self) -> bool {
+        (self.name, &self.signature, &self.returns)
+            == (other.name, &other.signature, &other.returns)
+    }
+}
+
+impl Eq for ArrayUdf {}
+
+impl std::hash::Hash for ArrayUdf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.name, &self.signature, &self.returns).hash(state);
+    }
+}
+
+impl ScalarUDFImpl for ArrayUdf {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(self.returns.clone())
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        map_arrays(&args.args, args.number_rows, self.kernel)
+    }
+}
+
+/// The function `name(…)`: `kernel` applied to its arguments as arrays (a call on literals
+/// answers a scalar).
+pub(crate) fn array_udf(
+    name: &'static str,
+    signature: Signature,
+    returns: DataType,
+    kernel: fn(&[ArrayRef]) -> Result<ArrayRef>,
+) -> Arc<ScalarUDF> {
+    Arc::new(ScalarUDF::from(ArrayUdf {
+        name,
+        signature,
+        returns,
+        kernel,
+    }))
 }
 
 /// Applies an array kernel to a function's arguments, keeping a scalar result scalar.

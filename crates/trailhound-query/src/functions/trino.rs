@@ -22,7 +22,7 @@ use datafusion::logical_expr::{
 };
 
 use super::jsonpath;
-use super::map_arrays;
+use super::{array_udf, map_arrays};
 
 /// The Trino shims.
 pub fn udfs() -> Vec<Arc<ScalarUDF>> {
@@ -31,8 +31,13 @@ pub fn udfs() -> Vec<Arc<ScalarUDF>> {
         Arc::new(ScalarUDF::from(JsonExtract::new(false))),
         Arc::new(ScalarUDF::from(ElementAt::new())),
         Arc::new(ScalarUDF::from(FromIso8601::new())),
-        Arc::new(ScalarUDF::from(ToIso8601::new())),
-        Arc::new(ScalarUDF::from(DateFormat::new())),
+        to_iso8601_udf(),
+        array_udf(
+            "date_format",
+            Signature::exact(vec![utc_micros(), DataType::Utf8], Volatility::Immutable),
+            DataType::Utf8,
+            date_format,
+        ),
         Arc::new(ScalarUDF::from(Replace::new())),
     ];
     for part in [
@@ -308,40 +313,14 @@ fn to_datetime(us: i64) -> Option<DateTime<Utc>> {
 }
 
 /// `to_iso8601(ts)`: CloudTrail's own spelling, `2024-08-01T12:00:00Z`.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct ToIso8601 {
-    signature: Signature,
-}
-
-impl ToIso8601 {
-    fn new() -> Self {
-        Self {
-            signature: Signature::exact(vec![utc_micros()], Volatility::Immutable),
-        }
-    }
-}
-
-impl ScalarUDFImpl for ToIso8601 {
-    fn name(&self) -> &str {
-        "to_iso8601"
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        map_arrays(&args.args, args.number_rows, |a| {
-            let t = micros_arg(&a[0])?;
-            let t = t.as_primitive::<TimestampMicrosecondType>();
-            let out: StringArray = t
-                .iter()
-                .map(|v| v.map(trailhound_model::time::format_event_time))
-                .collect();
-            Ok(Arc::new(out) as ArrayRef)
-        })
-    }
+fn to_iso8601(a: &[ArrayRef]) -> Result<ArrayRef> {
+    let t = micros_arg(&a[0])?;
+    let t = t.as_primitive::<TimestampMicrosecondType>();
+    let out: StringArray = t
+        .iter()
+        .map(|v| v.map(trailhound_model::time::format_event_time))
+        .collect();
+    Ok(Arc::new(out) as ArrayRef)
 }
 
 /// Translates a MySQL/Trino `date_format` pattern into chrono's.
@@ -388,51 +367,25 @@ fn mysql_to_chrono(fmt: &str) -> Result<String> {
 }
 
 /// `date_format(ts, '%Y-%m-%d %H:%i')`, with MySQL-style patterns as in Trino.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct DateFormat {
-    signature: Signature,
-}
-
-impl DateFormat {
-    fn new() -> Self {
-        Self {
-            signature: Signature::exact(vec![utc_micros(), DataType::Utf8], Volatility::Immutable),
+fn date_format(a: &[ArrayRef]) -> Result<ArrayRef> {
+    let t = micros_arg(&a[0])?;
+    let t = t.as_primitive::<TimestampMicrosecondType>();
+    let f = cast_utf8(&a[1])?;
+    let f = f.as_string::<i32>();
+    let mut cached: Option<(String, String)> = None;
+    let mut out = Vec::with_capacity(t.len());
+    for i in 0..t.len() {
+        if t.is_null(i) || f.is_null(i) {
+            out.push(None);
+            continue;
         }
+        if cached.as_ref().is_none_or(|(m, _)| m != f.value(i)) {
+            cached = Some((f.value(i).to_string(), mysql_to_chrono(f.value(i))?));
+        }
+        let pattern = cached.as_ref().map(|(_, c)| c.as_str()).unwrap_or("");
+        out.push(to_datetime(t.value(i)).map(|d| d.format(pattern).to_string()));
     }
-}
-
-impl ScalarUDFImpl for DateFormat {
-    fn name(&self) -> &str {
-        "date_format"
-    }
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        map_arrays(&args.args, args.number_rows, |a| {
-            let t = micros_arg(&a[0])?;
-            let t = t.as_primitive::<TimestampMicrosecondType>();
-            let f = cast_utf8(&a[1])?;
-            let f = f.as_string::<i32>();
-            let mut cached: Option<(String, String)> = None;
-            let mut out = Vec::with_capacity(t.len());
-            for i in 0..t.len() {
-                if t.is_null(i) || f.is_null(i) {
-                    out.push(None);
-                    continue;
-                }
-                if cached.as_ref().is_none_or(|(m, _)| m != f.value(i)) {
-                    cached = Some((f.value(i).to_string(), mysql_to_chrono(f.value(i))?));
-                }
-                let pattern = cached.as_ref().map(|(_, c)| c.as_str()).unwrap_or("");
-                out.push(to_datetime(t.value(i)).map(|d| d.format(pattern).to_string()));
-            }
-            Ok(Arc::new(StringArray::from(out)) as ArrayRef)
-        })
-    }
+    Ok(Arc::new(StringArray::from(out)) as ArrayRef)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -576,7 +529,12 @@ impl ScalarUDFImpl for Replace {
 
 /// `to_iso8601`, for rewriting time arguments as CloudTrail's text.
 pub fn to_iso8601_udf() -> Arc<ScalarUDF> {
-    Arc::new(ScalarUDF::from(ToIso8601::new()))
+    array_udf(
+        "to_iso8601",
+        Signature::exact(vec![utc_micros()], Volatility::Immutable),
+        DataType::Utf8,
+        to_iso8601,
+    )
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod raw;
 mod saved;
 mod sigma;
 mod slt;
+mod stratus;
 
 use trailhound_query::Engine;
 pub use trailhound_testkit::{

@@ -15,7 +15,7 @@ use trailhound_synth::lake_samples;
 use trailhound_testkit::cases::{self, Case};
 
 /// Event ids a result names: its `eventid`, `eventids` and `example_eventids` columns.
-fn named_ids(out: &QueryOutput) -> BTreeSet<String> {
+pub(crate) fn named_ids(out: &QueryOutput) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     for b in &out.batches {
         for (i, f) in b.schema().fields().iter().enumerate() {
