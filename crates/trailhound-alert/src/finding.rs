@@ -1,8 +1,13 @@
 //! A finding as `watch` delivers it: which detection, which events, the row the detection
 //! returned, and a key that names it across cycles and restarts.
 
+use datafusion::arrow::array::RecordBatch;
 use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+use trailhound_rules::catalog::SavedQuery;
+
+use crate::{Error, Result};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -51,6 +56,50 @@ impl Finding {
         }
         s
     }
+}
+
+/// The findings of a saved query's result, in its order: one per row, named by the events of
+/// its `eventid` column or `eventids` list (sorted, without repeats).
+pub fn findings_of(q: &SavedQuery, batches: &[RecordBatch]) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for row in json_rows(batches)? {
+        let mut ids: Vec<String> = Vec::new();
+        if let Some(Value::String(id)) = row.get("eventid") {
+            ids.push(id.clone());
+        }
+        if let Some(Value::Array(list)) = row.get("eventids") {
+            ids.extend(list.iter().filter_map(|v| v.as_str().map(str::to_string)));
+        }
+        ids.sort();
+        ids.dedup();
+        findings.push(Finding {
+            key: Finding::key_for(&q.name, &ids),
+            detection: q.name.clone(),
+            title: q.title.clone(),
+            severity: q.severity.clone(),
+            category: q.category.clone(),
+            references: q.references.clone(),
+            eventids: ids,
+            row,
+        });
+    }
+    Ok(findings)
+}
+
+/// Result rows as JSON objects.
+pub fn json_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, Value>>> {
+    let mut buf = Vec::new();
+    {
+        let mut w = datafusion::arrow::json::ArrayWriter::new(&mut buf);
+        for b in batches {
+            w.write(b).map_err(|e| Error::Invalid(e.to_string()))?;
+        }
+        w.finish().map_err(|e| Error::Invalid(e.to_string()))?;
+    }
+    if buf.is_empty() {
+        return Ok(Vec::new());
+    }
+    serde_json::from_slice(&buf).map_err(|e| Error::Invalid(e.to_string()))
 }
 
 /// At most `n` characters, with … when cut.

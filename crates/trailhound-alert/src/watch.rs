@@ -27,7 +27,7 @@ use trailhound_query::{Engine, EngineOptions};
 use trailhound_rules::catalog::SavedQuery;
 use trailhound_store::{Location, Source};
 
-use crate::finding::Finding;
+use crate::finding::{findings_of, json_rows, Finding};
 use crate::ledger::Ledger;
 use crate::sink::{Sender, Sink};
 use crate::sqs::Queue;
@@ -353,32 +353,10 @@ async fn detect(
             "{what} returns neither an eventid nor an eventids column: watch sends findings about events"
         )));
     }
-    let mut findings = Vec::new();
-    for row in json_rows(&out.batches)? {
-        let mut ids: Vec<String> = Vec::new();
-        if let Some(Value::String(id)) = row.get("eventid") {
-            ids.push(id.clone());
-        }
-        if let Some(Value::Array(list)) = row.get("eventids") {
-            ids.extend(list.iter().filter_map(|v| v.as_str().map(str::to_string)));
-        }
-        ids.sort();
-        ids.dedup();
-        if !ids.iter().any(|id| new_ids.contains(id)) {
-            continue;
-        }
-        findings.push(Finding {
-            key: Finding::key_for(&q.name, &ids),
-            detection: q.name.clone(),
-            title: q.title.clone(),
-            severity: q.severity.clone(),
-            category: q.category.clone(),
-            references: q.references.clone(),
-            eventids: ids,
-            row,
-        });
-    }
-    Ok(findings)
+    Ok(findings_of(q, &out.batches)?
+        .into_iter()
+        .filter(|f| f.eventids.iter().any(|id| new_ids.contains(id)))
+        .collect())
 }
 
 /// Sigma matches about new events as findings: one per rule and event.
@@ -428,20 +406,4 @@ fn sigma_findings(batches: &[RecordBatch], new_ids: &HashSet<String>) -> Result<
         });
     }
     Ok(out)
-}
-
-/// Result rows as JSON objects.
-fn json_rows(batches: &[RecordBatch]) -> Result<Vec<serde_json::Map<String, Value>>> {
-    let mut buf = Vec::new();
-    {
-        let mut w = datafusion::arrow::json::ArrayWriter::new(&mut buf);
-        for b in batches {
-            w.write(b).map_err(|e| Error::Invalid(e.to_string()))?;
-        }
-        w.finish().map_err(|e| Error::Invalid(e.to_string()))?;
-    }
-    if buf.is_empty() {
-        return Ok(Vec::new());
-    }
-    serde_json::from_slice(&buf).map_err(|e| Error::Invalid(e.to_string()))
 }

@@ -139,6 +139,10 @@ pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
     } else {
         vec![given.clone()]
     };
+    // Several queries in a machine format: one document of findings (each row names its
+    // detection), not one document per query.
+    let merged = many && sink.format != Format::Table;
+    let mut findings = Vec::new();
     let mut found = 0;
     for (q, given) in queries.into_iter().zip(shares) {
         let values = q.bind(&given, from, until, lookback)?;
@@ -148,7 +152,11 @@ pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
         let rows: usize = out.batches.iter().map(|b| b.num_rows()).sum();
         found += rows;
         printer.detail(format_args!("{}: {rows} finding(s)", q.name));
-        if many && sink.format == Format::Table {
+        if merged {
+            findings.extend(trailhound_alert::finding::findings_of(q, &out.batches)?);
+            continue;
+        }
+        if many {
             sink.write_raw(&format!(
                 "== {} [{}]: {} — {} finding(s)\n",
                 q.name, q.severity, q.title, rows
@@ -156,11 +164,112 @@ pub fn run_run(a: RunArgs, printer: &Printer) -> Result<ExitCode> {
         }
         sink.print(&out)?;
     }
+    if merged {
+        print_findings(&sink, &findings)?;
+    }
+    if found == 0 {
+        say_where_events_are(&rt, &engine, from, until, printer)?;
+    }
     Ok(if a.fail_on_findings && found > 0 {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Findings of several detections as one document: JSON an array of findings (detection,
+/// title, severity, category, references, key, eventids, and the detection's row), NDJSON one per
+/// line; CSV, TSV and Parquet one table whose `row` column holds the row as JSON.
+fn print_findings(
+    sink: &ResultSink,
+    findings: &[trailhound_alert::finding::Finding],
+) -> Result<()> {
+    use std::sync::Arc;
+    use trailhound_query::arrow::array::{ArrayRef, RecordBatch, StringArray};
+    use trailhound_query::arrow::datatypes::{DataType, Field, Schema};
+    match sink.format {
+        Format::Json => {
+            return sink.write_raw(&format!("{}\n", serde_json::to_string_pretty(findings)?));
+        }
+        Format::Ndjson => {
+            let mut text = String::new();
+            for f in findings {
+                text.push_str(&serde_json::to_string(f)?);
+                text.push('\n');
+            }
+            return sink.write_raw(&text);
+        }
+        _ => {}
+    }
+    let column = |f: &dyn Fn(&trailhound_alert::finding::Finding) -> String| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(findings.iter().map(f)))
+    };
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("detection", column(&|f| f.detection.clone())),
+        ("title", column(&|f| f.title.clone())),
+        ("severity", column(&|f| f.severity.clone())),
+        ("category", column(&|f| f.category.clone())),
+        ("key", column(&|f| f.key.clone())),
+        ("eventids", column(&|f| f.eventids.join(" "))),
+        (
+            "row",
+            column(&|f| serde_json::Value::Object(f.row.clone()).to_string()),
+        ),
+    ];
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(n, _)| Field::new(*n, DataType::Utf8, false))
+            .collect::<Vec<_>>(),
+    ));
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        columns.into_iter().map(|(_, c)| c).collect(),
+    )?;
+    sink.print(&trailhound_query::QueryOutput {
+        schema,
+        batches: vec![batch],
+    })
+}
+
+/// When nothing was found: one line if the window holds no events at all, saying where the
+/// lake's events are (a 2021 lake searched over the last 7 days finds nothing, rightly).
+fn say_where_events_are(
+    rt: &tokio::runtime::Runtime,
+    engine: &trailhound_query::Engine,
+    from: i64,
+    until: i64,
+    printer: &Printer,
+) -> Result<()> {
+    let sql = "SELECT count(*) FILTER (WHERE eventtime >= $from AND eventtime < $until), \
+               to_iso8601(min(eventtime)), to_iso8601(max(eventtime)) FROM cloudtrail";
+    let out = rt.block_on(engine.run_bound(
+        sql,
+        vec![
+            (
+                "from".to_string(),
+                trailhound_rules::catalog::timestamp(from),
+            ),
+            (
+                "until".to_string(),
+                trailhound_rules::catalog::timestamp(until),
+            ),
+        ],
+    ))?;
+    let rows = trailhound_query::output::text_rows(&out.batches)?;
+    if let Some([n, first, last]) = rows.first().map(|r| r.as_slice()) {
+        if n == "0" {
+            let show = trailhound_model::time::format_event_time;
+            printer.warn(format_args!(
+                "no events between {} and {}; the lake's events run from {} to {} (widen with --since or --from)",
+                show(from),
+                show(until),
+                if first.is_empty() { "-" } else { first },
+                if last.is_empty() { "-" } else { last }
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `run --sigma PATH…`: every CloudTrail rule in one scan, one row per rule and event.

@@ -802,3 +802,102 @@ fn reports_take_sigma_rules() {
         "{names:?}"
     );
 }
+
+/// `run --category` in a machine format is one document of findings, each naming its detection:
+/// JSON one array, CSV one header, Parquet one file (read back by pyarrow), every detection of
+/// the category with findings on the crafted cases present.
+#[test]
+fn run_category_writes_one_document_of_findings() {
+    let lake = tempfile::tempdir().unwrap().keep().join("lake");
+    let out = run(&[
+        &"convert",
+        &"-q",
+        &trailhound_testkit::cases::archive_all(),
+        &lake,
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let cat = trailhound_rules::catalog::Catalog::builtin().unwrap();
+    let names: BTreeSet<String> = cat
+        .category("threats")
+        .iter()
+        .map(|q| q.name.clone())
+        .collect();
+    let run_as = |format: &str, extra: &[&dyn AsRef<std::ffi::OsStr>]| {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![
+            &"run",
+            &"--category",
+            &"threats",
+            &"--lake",
+            &lake,
+            &"--from",
+            &"2024-09-01",
+            &"--until",
+            &"2024-09-08",
+            &"--format",
+        ];
+        args.push(&format);
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let json: serde_json::Value = serde_json::from_str(&run_as("json", &[])).unwrap();
+    let findings = json.as_array().unwrap();
+    let named: BTreeSet<String> = findings
+        .iter()
+        .map(|f| {
+            assert!(
+                f["title"].is_string() && f["severity"].is_string() && f["row"].is_object(),
+                "{f}"
+            );
+            assert!(!f["eventids"].as_array().unwrap().is_empty(), "{f}");
+            f["detection"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(named, names);
+    let csv = run_as("csv", &[]);
+    assert!(
+        csv.starts_with("detection,title,severity,category,key,eventids,row\n"),
+        "{csv}"
+    );
+    assert_eq!(csv.matches("\ndetection,title").count(), 0, "one header");
+    let parquet = tempfile::tempdir().unwrap().keep().join("findings.parquet");
+    run_as("parquet", &[&"--output", &parquet]);
+    let py = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys, pyarrow.parquet as pq; t = pq.read_table(sys.argv[1]); \
+             print(t.num_rows, len(set(t.column('detection').to_pylist())))",
+        ])
+        .arg(&parquet)
+        .output()
+        .expect("python3 runs");
+    assert!(py.status.success(), "{}", text(&py.stderr));
+    assert_eq!(
+        text(&py.stdout).trim(),
+        format!("{} {}", findings.len(), names.len())
+    );
+}
+
+/// A window without events says so in one line, and where the lake's events are.
+#[test]
+fn run_over_an_empty_window_says_where_the_events_are() {
+    let out = run(&[
+        &"run",
+        &"--category",
+        &"threats",
+        &"--lake",
+        &sample_lake(),
+        &"--from",
+        &"2030-01-01",
+        &"--format",
+        &"csv",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: no events between 2030-01-01T00:00:00Z and ")
+            && err.contains("the lake's events run from 2024-07-31T"),
+        "{err}"
+    );
+}
