@@ -13,7 +13,8 @@ WITH assumes AS (
   SELECT eventid, eventtime, account, sourceipaddress,
          coalesce(useridentity.sessioncontext.sessionissuer.arn, useridentity.arn, useridentity.principalid) AS caller,
          coalesce(useridentity.accountid, arn_account(useridentity.arn)) AS caller_account,
-         json_extract_scalar(requestparameters, '$.roleArn') AS role_arn
+         json_extract_scalar(requestparameters, '$.roleArn') AS role_arn,
+         useridentity.arn IS NOT NULL AS has_arn, requestid
   FROM cloudtrail
   WHERE eventtime >= $baseline_from AND eventtime < $until
     AND eventsource = 'sts.amazonaws.com' AND eventname = 'AssumeRole'
@@ -21,9 +22,16 @@ WITH assumes AS (
     AND coalesce(useridentity.type, '') <> 'AWSService'
     AND useridentity.invokedby IS NULL
 ),
+-- A call into another account is logged in both: the caller's copy names it by its ARN, the
+-- role account's copy only by principal ID and account. They share the request ID: one copy is
+-- kept, the one with the ARN.
 cross_account AS (
-  SELECT * FROM assumes
-  WHERE caller IS NOT NULL AND arn_account(role_arn) IS NOT NULL AND arn_account(role_arn) <> caller_account
+  SELECT * FROM (
+    SELECT a.*, row_number() OVER (PARTITION BY coalesce(requestid, eventid)
+                                   ORDER BY CASE WHEN has_arn THEN 0 ELSE 1 END, eventid) AS copy
+    FROM assumes a
+    WHERE caller IS NOT NULL AND arn_account(role_arn) IS NOT NULL AND arn_account(role_arn) <> caller_account
+  ) WHERE copy = 1
 ),
 before AS (
   SELECT DISTINCT caller, role_arn FROM cross_account WHERE eventtime < $from

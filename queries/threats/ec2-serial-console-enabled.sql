@@ -7,7 +7,9 @@
 -- references: MITRE ATT&CK T1021.008
 -- attack: T1021.008
 SELECT eventid, eventtime, user_display_name(useridentity) AS principal,
-       json_extract_scalar(responseelements, '$.serialConsoleAccessEnabled') AS enabled,
+       -- AWS nests the answer in EnableSerialConsoleAccessResponse; older records had it flat.
+       coalesce(json_extract_scalar(responseelements, '$.EnableSerialConsoleAccessResponse.serialConsoleAccessEnabled'),
+                json_extract_scalar(responseelements, '$.serialConsoleAccessEnabled')) AS enabled,
        sourceipaddress, useragent, account, region
 FROM cloudtrail
 WHERE eventtime >= $from AND eventtime < $until

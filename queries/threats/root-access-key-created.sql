@@ -5,7 +5,8 @@
 -- references: CIS AWS Foundations 1.4; MITRE ATT&CK T1098.001
 -- attack: T1098.001
 SELECT eventid, eventtime, json_extract_scalar(responseelements, '$.accessKey.accessKeyId') AS new_key,
-       sourceipaddress, useragent, json_extract_scalar(additionaleventdata, '$.MFAUsed') AS mfa_used, account, region
+       sourceipaddress, useragent, coalesce(useridentity.sessioncontext.attributes.mfaauthenticated,
+                json_extract_scalar(additionaleventdata, '$.MFAUsed')) AS mfa_used, account, region
 FROM cloudtrail
 WHERE eventtime >= $from AND eventtime < $until
   AND eventsource = 'iam.amazonaws.com' AND eventname = 'CreateAccessKey'

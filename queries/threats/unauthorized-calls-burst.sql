@@ -2,13 +2,19 @@
 -- severity: medium
 -- description: At least `threshold` calls refused with AccessDenied or UnauthorizedOperation by
 --   one principal within one hour (sliding): typical of enumeration with stolen credentials.
+--   Log deliveries refused by a bucket (delivery.logs.amazonaws.com) are left out, as CIS 4.1
+--   leaves them out; a service acting for the account is named by its invokedBy.
 -- references: CIS AWS Foundations 4.1; MITRE ATT&CK T1580, T1526
 -- attack: T1580; T1526
 -- param: threshold int 10 | refused calls within an hour that make a burst
 WITH denied AS (
-  SELECT eventid, eventtime, coalesce(useridentity.arn, useridentity.principalid, 'unknown') AS principal
+  SELECT eventid, eventtime,
+         coalesce(useridentity.arn, useridentity.principalid, useridentity.invokedby, 'unknown') AS principal
   FROM cloudtrail
   WHERE eventtime >= $from AND eventtime < $until
+    -- As CIS 4.1: log deliveries refused by a bucket policy are a configuration matter, not a
+    -- principal probing (a flow log to a bucket that refuses it is refused every few minutes).
+    AND coalesce(sourceipaddress, '') <> 'delivery.logs.amazonaws.com'
     AND (errorcode LIKE 'AccessDenied%' OR errorcode LIKE '%UnauthorizedOperation' OR errorcode = 'Client.UnauthorizedOperation')
 ),
 windows AS (

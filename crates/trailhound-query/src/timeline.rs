@@ -146,6 +146,12 @@ fn condition(engine: &Engine, s: &Subject) -> Result<Expr> {
                 .or(eq(session_field("sessionissuer", "username")))
                 // A role session name, as in `…:assumed-role/Admin/alice`.
                 .or(user("arn").like(lit(format!("%/{}", like_escape(v)))))
+                // The name findings print (`root`, `Admin/alice`, a service's name).
+                .or(engine
+                    .context()
+                    .udf("user_display_name")?
+                    .call(vec![col("useridentity")])
+                    .eq(lit(v.as_str())))
         }
         Subject::Ip(v) if v.contains('/') => {
             let udf = engine.context().udf("ip_in_cidr")?;

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod lookup;
+mod principals;
 mod pruning;
 mod raw;
 mod saved;

@@ -34,7 +34,12 @@ pub(super) fn mods(names: &[&str]) -> std::result::Result<Mods, String> {
                 let Some(flags) = m.re.as_mut() else {
                     return Err(format!("modifier {n} without re before it"));
                 };
-                flags.push(n.chars().next().unwrap_or('i'));
+                // The flag letter of Rust's regex syntax: `dotall` is `s`, not `d`.
+                flags.push(match *n {
+                    "i" | "ignorecase" => 'i',
+                    "m" | "multiline" => 'm',
+                    _ => 's',
+                });
             }
             "cidr" => m.cidr = true,
             "exists" => m.exists = true,

@@ -127,3 +127,39 @@ fn encodings_give_the_alternatives_sigma_defines() {
     assert!(w.contains(&"a /x -y".to_string()));
     assert!(glob("sel_*", "sel_a") && !glob("sel_*", "filter") && glob("*", "x"));
 }
+
+#[test]
+fn a_regular_expression_the_engine_rejects_skips_its_rule_only() {
+    // A look-ahead: valid in PCRE, not in the engine's regex syntax.
+    let e = rule(&format!(
+        "{HEAD}detection:\n  s: {{userAgent|re: '^(?!aws-cli).*$'}}\n  condition: s\n"
+    ))
+    .unwrap_err();
+    assert!(
+        e.contains(
+            "userAgent|re: \"^(?!aws-cli).*$\" is not a regular expression the engine accepts"
+        ),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 1, "{e}");
+    // `dotall` is the `s` flag, `ignorecase` the `i` flag.
+    let r = rule(&format!(
+        "{HEAD}detection:\n  s: {{userAgent|re|dotall|ignorecase: 'a.b'}}\n  condition: s\n"
+    ))
+    .unwrap();
+    assert!(r.predicate.contains("'(?si)a.b'"), "{}", r.predicate);
+    // In a set, the other rules still load.
+    let mut set = SigmaSet::default();
+    load_text(
+        &format!("{HEAD}detection:\n  s: {{userAgent|re: '(?<=x)y'}}\n  condition: s\n---\n{HEAD}detection:\n  s: {{eventName: ConsoleLogin}}\n  condition: s\n"),
+        "two.yml",
+        &mut set,
+    );
+    assert_eq!(set.rules.len(), 1);
+    assert_eq!(set.skipped.len(), 1, "{:?}", set.skipped);
+    assert!(
+        set.skipped[0].reason.contains("not a regular expression"),
+        "{:?}",
+        set.skipped
+    );
+}

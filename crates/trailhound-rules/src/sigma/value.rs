@@ -362,10 +362,17 @@ pub(super) fn value_inner(
         } else {
             format!("(?{flags})")
         };
-        return Ok(format!(
-            "regexp_like({sql}, {})",
-            quote(&format!("{prefix}{v}"))
-        ));
+        // Checked here, with the engine's own regex syntax: a pattern it rejects (a look-ahead,
+        // a back-reference) skips this rule, named, instead of failing the scan of every rule.
+        let pattern = format!("{prefix}{v}");
+        if let Err(e) = regex::Regex::new(&pattern) {
+            let why = e.to_string();
+            let why = why.lines().last().unwrap_or_default().trim().to_string();
+            return Err(format!(
+                "{field}|re: {v:?} is not a regular expression the engine accepts ({why})"
+            ));
+        }
+        return Ok(format!("regexp_like({sql}, {})", quote(&pattern)));
     }
     if m.cidr {
         if many {
