@@ -30,6 +30,13 @@ pub enum Finding {
     LogNotCovered {
         key: String,
     },
+    /// No digest at all covers the log files of one account and region: nothing there was
+    /// checked (digest delivery was never enabled, or the digests are missing).
+    NoDigests {
+        account: String,
+        region: String,
+        logs: usize,
+    },
     /// A digest names a previous digest that is not in the archive.
     DigestMissing {
         key: String,
@@ -82,6 +89,14 @@ impl Finding {
                 format!("missing         {key} (named by {digest})")
             }
             Finding::LogNotCovered { key } => format!("not covered     {key} (no digest names it)"),
+            Finding::NoDigests {
+                account,
+                region,
+                logs,
+            } => format!(
+                "no digests      {account} {region}: {logs} log file{} not checked (digest delivery was never enabled, or the digests are missing)",
+                if *logs == 1 { "" } else { "s" }
+            ),
             Finding::DigestMissing { key, referenced_by } => {
                 format!("digest missing  {key} (previous digest of {referenced_by})")
             }

@@ -107,7 +107,7 @@ pub fn verify_at(src: &Source, keys: &PublicKeys, opts: &VerifyOptions) -> Resul
         check_log_files(d, src, &by_key, &mut covered, &mut report);
     }
     let span = find_gaps(digests.iter().filter(|d| in_window(d)), &mut report);
-    find_uncovered(&objects, &covered, &span, &mut report);
+    find_uncovered(&objects, &covered, &span, opts, &mut report);
     Ok(report)
 }
 
@@ -352,13 +352,18 @@ fn find_gaps<'a>(
     span
 }
 
-/// Log files inside the covered time that no digest names.
+/// Log files no digest names: never passed as if checked. In an account and region with
+/// digests each is named; where no digest exists at all, one finding says how many files went
+/// unchecked (each still has its `NotCovered` result). With a window, files delivered outside it
+/// are left out, as the digests outside it are.
 fn find_uncovered(
     objects: &[SourceObject],
     covered: &HashSet<String>,
     span: &HashMap<(String, String), (i64, i64)>,
+    opts: &VerifyOptions,
     report: &mut Report,
 ) {
+    let mut without_digests: BTreeMap<(String, String), usize> = BTreeMap::new();
     for o in objects {
         if LogKind::of_key(&o.key) == LogKind::Digest {
             continue;
@@ -367,19 +372,31 @@ fn find_uncovered(
         if covered.contains(k) {
             continue;
         }
-        let Some(info) = parse_key(k) else { continue };
-        let Some(&(from, until)) = span.get(&(info.account.clone(), info.region.clone())) else {
+        let delivered = delivered_at(k);
+        if !opts.window.is_unbounded() && delivered.is_some_and(|t| !opts.window.contains(t)) {
             continue;
-        };
-        if delivered_at(k).is_some_and(|t| t >= from && t <= until) {
-            report
-                .findings
-                .push(Finding::LogNotCovered { key: k.to_string() });
-            report.logs.push(LogResult {
-                key: k.to_string(),
-                status: LogStatus::NotCovered,
-                digest: None,
-            });
         }
+        report.logs.push(LogResult {
+            key: k.to_string(),
+            status: LogStatus::NotCovered,
+            digest: None,
+        });
+        match parse_key(k) {
+            Some(info) if !span.contains_key(&(info.account.clone(), info.region.clone())) => {
+                *without_digests
+                    .entry((info.account, info.region))
+                    .or_default() += 1;
+            }
+            _ => report
+                .findings
+                .push(Finding::LogNotCovered { key: k.to_string() }),
+        }
+    }
+    for ((account, region), logs) in without_digests {
+        report.findings.push(Finding::NoDigests {
+            account,
+            region,
+            logs,
+        });
     }
 }

@@ -433,6 +433,24 @@ fn verify_reports_findings_with_exit_code_2() {
         .iter()
         .any(|f| f["kind"] == "log_missing"));
 
+    // The shipped sample has no digests: nothing was checked, which is a finding, not a pass.
+    let out = run(&[
+        &"verify",
+        &repo_root().join("testdata/sample-trail"),
+        &"--public-keys",
+        &keys,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("no digests      111122223333 us-east-1: ")
+            && stdout.contains(
+                "not checked (digest delivery was never enabled, or the digests are missing)"
+            )
+            && !stdout.contains("no findings"),
+        "{stdout}"
+    );
+
     std::fs::write(&keys, "not json").unwrap();
     let out = run(&[&"verify", &real_logs_dir(), &"--public-keys", &keys]);
     assert_eq!(out.status.code(), Some(1));

@@ -213,6 +213,47 @@ fn an_added_log_is_not_covered() {
     assert_eq!(r.findings, vec![Finding::LogNotCovered { key: extra }]);
 }
 
+/// A log delivered after the last digest was checked by nothing: named, not passed.
+#[test]
+fn a_log_after_the_last_digest_is_not_covered() {
+    let a = archive(3);
+    let late = format!(
+        "AWSLogs/{ACCOUNT}/CloudTrail/{REGION}/2024/08/01/{ACCOUNT}_CloudTrail_{REGION}_20240801T0710Z_LATE.json.gz"
+    );
+    std::fs::write(a.path(&late), gz(br#"{"Records":[]}"#)).unwrap();
+    let r = a.run(0);
+    assert_eq!(r.findings, vec![Finding::LogNotCovered { key: late }]);
+    assert!(!r.is_clean());
+}
+
+/// An archive without any digest proves nothing: one finding per account and region says how
+/// many files went unchecked, and each file is `NotCovered`.
+#[test]
+fn an_archive_without_digests_is_never_clean() {
+    let a = archive(3);
+    for d in &a.digests {
+        std::fs::remove_file(a.path(d)).unwrap();
+    }
+    let r = a.run(0);
+    assert_eq!(r.digests, 0);
+    assert_eq!(
+        r.findings,
+        vec![Finding::NoDigests {
+            account: ACCOUNT.to_string(),
+            region: REGION.to_string(),
+            logs: a.logs.len(),
+        }]
+    );
+    assert_eq!(r.count(LogStatus::NotCovered), a.logs.len());
+    let mut text = Vec::new();
+    r.write_table(&mut text, false).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains(&format!("{} log files not checked", a.logs.len())),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_deleted_digest_breaks_the_chain_with_a_gap() {
     let a = archive(4);
