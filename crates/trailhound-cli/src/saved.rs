@@ -397,9 +397,16 @@ pub fn run_report(a: ReportArgs, printer: &Printer) -> Result<ExitCode> {
         }
         return Ok(ExitCode::from(1));
     }
-    // In a framework report, rows that are evidence are not findings: controls to review are.
+    // In a framework report, rows that are evidence are not findings: controls to review are,
+    // and so is what leaves the report proving less than it seems to: gaps in the record, a
+    // control that could not be checked, a period without events.
     let findings = match &report.framework {
-        Some(f) => f.count("review"),
+        Some(f) => {
+            f.count("review")
+                + f.count("gap")
+                + f.count("error")
+                + usize::from(report.coverage.events == 0)
+        }
         None => report.with_findings(),
     };
     Ok(if a.fail_on_findings && findings > 0 {

@@ -1,13 +1,16 @@
 //! Compliance frameworks as reports: PCI DSS v4.0, SOC 2 and the HIPAA Security Rule, each a
 //! list of controls stated in our own words with their reference, mapped to the saved queries that
-//! evidence them. A control's status comes from what its queries found and from the data itself:
+//! evidence them. A control's status comes from what its queries found and from the data itself,
+//! judged in this order, so that no status hides findings:
 //!
-//! - `evidenced`: every query ran, none flagged anything, and the lake has no gaps in the period;
 //! - `review`: a query that flags exceptions (failed sign-ins, logging stopped…) found some;
-//! - `gap`: days without events where a region otherwise logs daily: the record is incomplete;
+//! - `error`: a query could not run;
 //! - `not-evidenced`: CloudTrail alone cannot show it (a review process, data access when the
-//!   trail logs no data events), said in the control's note instead of passing;
-//! - `error`: a query could not run.
+//!   trail logs no data events, a period without events), said in the control's note;
+//! - `gap`: days without events where a region otherwise logs daily: the record is incomplete;
+//! - `no-evidence`: nothing flagged, but none of the events that show the control were recorded;
+//! - `evidenced`: every query ran, none flagged anything, no gaps, and the events that show the
+//!   control are there (a count above 0).
 //!
 //! `cis` is the `compliance` category of the catalog, unchanged.
 
@@ -126,6 +129,7 @@ pub const FRAMEWORKS: &[Framework] = &[
                     ("cis-4.04-iam-policy-changes", Shows),
                     ("iam-user-created", Shows),
                     ("access-key-for-other-user", Flags),
+                    ("admin-policy-attached", Flags),
                     ("new-user-given-admin", Flags),
                     ("mfa-device-removed", Flags),
                 ],
@@ -326,7 +330,7 @@ pub const FRAMEWORKS: &[Framework] = &[
                 text: "People are who they claim to be: console sign-ins use MFA and MFA devices \
                     are not removed.",
                 queries: &[
-                    ("cis-4.02-console-login-without-mfa", Flags),
+                    ("console-login-without-mfa", Flags),
                     ("mfa-device-removed", Flags),
                 ],
                 data_events: false,
@@ -431,9 +435,30 @@ pub fn evaluate(fw: &Framework, report: &Report, data_events: u64) -> FrameworkR
                 .filter(|e| e.role == Flags)
                 .map(|e| e.count)
                 .sum();
+            let has_shows = evidence.iter().any(|e| e.role == Shows);
+            let shown: usize = evidence
+                .iter()
+                .filter(|e| e.role == Shows)
+                .map(|e| e.count)
+                .sum();
+            let failed = evidence.iter().find(|e| e.error.is_some());
+            // Findings first: no other status may hide them.
             let (status, note) = if let Some(why) = c.not_evidenced {
                 ("not-evidenced", why.to_string())
-            } else if let Some(e) = evidence.iter().find(|e| e.error.is_some()) {
+            } else if flagged > 0 {
+                let mut note = format!(
+                    "{flagged} finding{} to review.",
+                    if flagged == 1 { "" } else { "s" }
+                );
+                if let Some(e) = failed {
+                    note.push_str(&format!(
+                        " {} could not run: {}",
+                        e.query,
+                        e.error.as_deref().unwrap_or("")
+                    ));
+                }
+                ("review", note)
+            } else if let Some(e) = failed {
                 (
                     "error",
                     format!(
@@ -454,14 +479,6 @@ pub fn evaluate(fw: &Framework, report: &Report, data_events: u64) -> FrameworkR
                      is not recorded (turn on data events for the stores in scope)."
                         .to_string(),
                 )
-            } else if flagged > 0 {
-                (
-                    "review",
-                    format!(
-                        "{flagged} finding{} to review.",
-                        if flagged == 1 { "" } else { "s" }
-                    ),
-                )
             } else if gaps > 0 {
                 (
                     "gap",
@@ -469,6 +486,13 @@ pub fn evaluate(fw: &Framework, report: &Report, data_events: u64) -> FrameworkR
                         "{gaps} day(s) without events in regions that otherwise log daily: the \
                          record is incomplete there."
                     ),
+                )
+            } else if has_shows && shown == 0 {
+                (
+                    "no-evidence",
+                    "Nothing flagged, but none of the events that show this control were \
+                     recorded in the period: there is nothing to evidence it with."
+                        .to_string(),
                 )
             } else {
                 let shown: Vec<String> = evidence
@@ -500,5 +524,110 @@ pub fn evaluate(fw: &Framework, report: &Report, data_events: u64) -> FrameworkR
         title: fw.title.to_string(),
         intro: fw.intro.split_whitespace().collect::<Vec<_>>().join(" "),
         controls,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::report::{Coverage, RegionCoverage, Section};
+
+    fn section(name: &str, count: usize) -> Section {
+        Section {
+            name: name.into(),
+            title: name.into(),
+            severity: "low".into(),
+            description: String::new(),
+            references: Vec::new(),
+            attack: Vec::new(),
+            status: if count > 0 { "findings" } else { "none" }.into(),
+            count,
+            columns: Vec::new(),
+            rows: Vec::new(),
+            error: None,
+            time_column: None,
+            per_day: BTreeMap::new(),
+        }
+    }
+
+    /// A week of events in one region, every day present, and these sections.
+    fn report(sections: Vec<Section>) -> Report {
+        let days: BTreeMap<String, u64> = (1..=7).map(|d| (format!("2024-08-0{d}"), 10)).collect();
+        Report {
+            kind: "t".into(),
+            from: "2024-08-01T00:00:00Z".into(),
+            until: "2024-08-08T00:00:00Z".into(),
+            coverage: Coverage {
+                events: 70,
+                first_event: None,
+                last_event: None,
+                accounts: vec!["1".into()],
+                regions: vec!["us-east-1".into()],
+                by_region: vec![RegionCoverage {
+                    account: "1".into(),
+                    region: "us-east-1".into(),
+                    events: 70,
+                    days,
+                    gaps: Vec::new(),
+                }],
+            },
+            framework: None,
+            sections,
+        }
+    }
+
+    fn status(fw: &str, control: &str, r: &Report, data_events: u64) -> (String, String) {
+        let f = evaluate(framework(fw).unwrap(), r, data_events);
+        let c = f.controls.iter().find(|c| c.id == control).unwrap();
+        (c.status.clone(), c.note.clone())
+    }
+
+    #[test]
+    fn findings_are_never_hidden_behind_missing_data_events() {
+        // 10.2.1.5 flags privilege changes: a user granting himself `*:*` makes it "review",
+        // whatever else the period lacks (here, data events).
+        let r = report(vec![
+            section("cis-4.04-iam-policy-changes", 3),
+            section("iam-user-created", 0),
+            section("access-key-for-other-user", 0),
+            section("admin-policy-attached", 1),
+            section("new-user-given-admin", 0),
+            section("mfa-device-removed", 0),
+        ]);
+        let (s, note) = status("pci-dss", "10.2.1.5", &r, 0);
+        assert_eq!(s, "review", "{note}");
+        assert!(note.starts_with("1 finding to review"), "{note}");
+    }
+
+    #[test]
+    fn evidenced_needs_recorded_events() {
+        let none = report(vec![
+            section("system-objects-created-or-deleted", 0),
+            section("destructive-actions", 0),
+        ]);
+        let (s, note) = status("pci-dss", "10.2.1.7", &none, 0);
+        assert_eq!(s, "no-evidence", "{note}");
+        let some = report(vec![
+            section("system-objects-created-or-deleted", 2),
+            section("destructive-actions", 0),
+        ]);
+        let (s, note) = status("pci-dss", "10.2.1.7", &some, 0);
+        assert_eq!(s, "evidenced", "{note}");
+        assert!(
+            note.contains("recorded: 2 system-objects-created-or-deleted"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn a_console_sign_in_without_mfa_contradicts_the_mfa_control() {
+        let r = report(vec![
+            section("console-login-without-mfa", 3),
+            section("mfa-device-removed", 0),
+        ]);
+        let (s, note) = status("hipaa", "164.312(d)", &r, 0);
+        assert_eq!(s, "review", "{note}");
     }
 }
