@@ -19,6 +19,22 @@ fn cases_lake(query: &str) -> std::path::PathBuf {
     lake
 }
 
+/// Every query's cases in one lake, converted by the binary once per test run.
+fn all_cases_lake() -> &'static Path {
+    static LAKE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    LAKE.get_or_init(|| {
+        let lake = tempfile::tempdir().unwrap().keep().join("lake");
+        let out = run(&[
+            &"convert",
+            &"-q",
+            &trailhound_testkit::cases::archive_all(),
+            &lake,
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        lake
+    })
+}
+
 #[test]
 fn list_and_show() {
     let out = run(&[&"queries", &"--category", &"investigate"]);
@@ -294,14 +310,7 @@ fn the_threats_report_has_a_section_per_threat_query() {
         "{md}"
     );
 
-    let lake = tempfile::tempdir().unwrap().keep().join("lake");
-    let out = run(&[
-        &"convert",
-        &"-q",
-        &trailhound_testkit::cases::archive_all(),
-        &lake,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lake = all_cases_lake();
     let report = |extra: &'static str| {
         run(&[
             &"report",
@@ -808,14 +817,7 @@ fn reports_take_sigma_rules() {
 /// the category with findings on the crafted cases present.
 #[test]
 fn run_category_writes_one_document_of_findings() {
-    let lake = tempfile::tempdir().unwrap().keep().join("lake");
-    let out = run(&[
-        &"convert",
-        &"-q",
-        &trailhound_testkit::cases::archive_all(),
-        &lake,
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lake = all_cases_lake();
     let cat = trailhound_rules::catalog::Catalog::builtin().unwrap();
     let names: BTreeSet<String> = cat
         .category("threats")
