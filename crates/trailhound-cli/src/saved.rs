@@ -232,8 +232,10 @@ fn print_findings(
     })
 }
 
-/// When nothing was found: one line if the window holds no events at all, saying where the
-/// lake's events are (a 2021 lake searched over the last 7 days finds nothing, rightly).
+/// When nothing was found: one line if the window holds no events at all, saying which days the
+/// lake holds (a 2021 lake searched over the last 7 days finds nothing, rightly). The count is
+/// bounded by the window, so it reads only the window's partitions; the lake's extent (partition
+/// values only) is asked for only when the window is empty.
 fn say_where_events_are(
     rt: &tokio::runtime::Runtime,
     engine: &trailhound_query::Engine,
@@ -241,34 +243,48 @@ fn say_where_events_are(
     until: i64,
     printer: &Printer,
 ) -> Result<()> {
-    let sql = "SELECT count(*) FILTER (WHERE eventtime >= $from AND eventtime < $until), \
-               to_iso8601(min(eventtime)), to_iso8601(max(eventtime)) FROM cloudtrail";
-    let out = rt.block_on(engine.run_bound(
-        sql,
-        vec![
-            (
-                "from".to_string(),
-                trailhound_rules::catalog::timestamp(from),
-            ),
-            (
-                "until".to_string(),
-                trailhound_rules::catalog::timestamp(until),
-            ),
-        ],
-    ))?;
-    let rows = trailhound_query::output::text_rows(&out.batches)?;
-    if let Some([n, first, last]) = rows.first().map(|r| r.as_slice()) {
-        if n == "0" {
-            let show = trailhound_model::time::format_event_time;
-            printer.warn(format_args!(
-                "no events between {} and {}; the lake's events run from {} to {} (widen with --since or --from)",
-                show(from),
-                show(until),
-                if first.is_empty() { "-" } else { first },
-                if last.is_empty() { "-" } else { last }
-            ));
-        }
+    let bound = |sql: &str| {
+        rt.block_on(engine.run_bound(
+            sql,
+            vec![
+                (
+                    "from".to_string(),
+                    trailhound_rules::catalog::timestamp(from),
+                ),
+                (
+                    "until".to_string(),
+                    trailhound_rules::catalog::timestamp(until),
+                ),
+            ],
+        ))
+    };
+    let first_row = |out: &trailhound_query::QueryOutput| -> Result<Vec<String>> {
+        Ok(trailhound_query::output::text_rows(&out.batches)?
+            .into_iter()
+            .next()
+            .unwrap_or_default())
+    };
+    let n = first_row(&bound(
+        "SELECT count(*) FROM cloudtrail WHERE eventtime >= $from AND eventtime < $until",
+    )?)?;
+    if n.first().map(String::as_str) != Some("0") {
+        return Ok(());
     }
+    let extent = first_row(&bound(
+        r#"SELECT min("date"), max("date") FROM cloudtrail"#,
+    )?)?;
+    let day = |i: usize| match extent.get(i).map(String::as_str) {
+        None | Some("") => "-".to_string(),
+        Some(d) => d.to_string(),
+    };
+    let show = trailhound_model::time::format_event_time;
+    printer.warn(format_args!(
+        "no events between {} and {}; the lake holds the days {} to {} (widen with --since or --from)",
+        show(from),
+        show(until),
+        day(0),
+        day(1)
+    ));
     Ok(())
 }
 

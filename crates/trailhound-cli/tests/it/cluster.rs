@@ -455,6 +455,19 @@ const LONG_QUERY: &str = "SELECT a.eventsource, count(*) AS n FROM cloudtrail a 
     ON a.eventsource <> b.eventsource \
     WHERE regexp_like(a.eventid || b.eventid, '[0-9][a-f][0-9][a-f]') GROUP BY 1 ORDER BY 1";
 
+/// [`LONG_QUERY`] on `cluster`, and its first executor killed 2.5 s into it (checked still
+/// running).
+fn long_query_losing_an_executor(cluster: &mut Loopback, lake: &Path) -> Running {
+    let mut query = csv_on(cluster, lake, LONG_QUERY);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert!(
+        !query.finished(),
+        "the query ended before an executor was lost: make it longer"
+    );
+    drop(cluster.executors.remove(0));
+    query
+}
+
 /// Waits until the scheduler says it failed a job for a lost executor.
 fn wait_for_failed_job(cluster: &Loopback) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -479,13 +492,7 @@ fn an_executor_lost_during_a_query_never_changes_its_answer() {
     let lake = sample_lake();
     let local = run(&[&"sql", &lake, &"-c", &LONG_QUERY, &"--format", &"csv"]);
     assert!(local.status.success(), "{}", text(&local.stderr));
-    let mut query = csv_on(&cluster, lake, LONG_QUERY);
-    std::thread::sleep(Duration::from_millis(2500));
-    assert!(
-        !query.finished(),
-        "the query ended before an executor was lost: make it longer"
-    );
-    drop(cluster.executors.remove(0));
+    let query = long_query_losing_an_executor(&mut cluster, lake);
     let (code, out, err) = query.wait(240);
     assert_eq!(code, Some(0), "{err}\n{}", cluster.logs());
     assert_eq!(out, text(&local.stdout), "{err}");
@@ -510,13 +517,7 @@ fn executors_lost_again_during_the_retry_fail_the_query() {
     let _one = ONE_CLUSTER.lock().unwrap_or_else(|p| p.into_inner());
     let mut cluster = start(2);
     let lake = sample_lake();
-    let mut query = csv_on(&cluster, lake, LONG_QUERY);
-    std::thread::sleep(Duration::from_millis(2500));
-    assert!(
-        !query.finished(),
-        "the query ended before an executor was lost: make it longer"
-    );
-    drop(cluster.executors.remove(0));
+    let mut query = long_query_losing_an_executor(&mut cluster, lake);
     wait_for_failed_job(&cluster);
     // The client has sent the query again, to the executor left; lose it while it runs.
     std::thread::sleep(Duration::from_millis(1000));

@@ -899,7 +899,7 @@ fn run_over_an_empty_window_says_where_the_events_are() {
     let err = text(&out.stderr);
     assert!(
         err.contains("warning: no events between 2030-01-01T00:00:00Z and ")
-            && err.contains("the lake's events run from 2024-07-31T"),
+            && err.contains("the lake holds the days 2024-07-31 to 2024-08-0"),
         "{err}"
     );
 }
