@@ -51,7 +51,7 @@ pub(crate) fn with(mut v: Value, fields: Value) -> Value {
 }
 
 /// Writes `text` gzipped at `path`, creating its folders: the same text gives the same bytes.
-pub(crate) fn write_gz(path: &Path, text: &str) -> std::io::Result<()> {
+pub fn write_gz(path: &Path, text: &str) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -63,7 +63,7 @@ pub(crate) fn write_gz(path: &Path, text: &str) -> std::io::Result<()> {
 /// Events as CloudTrail log files, one per account, region and day of their `eventTime`, in key
 /// order: each key ends in `…T0000Z_<suffix>.json.gz`, and its `{"Records":[...]}` text keeps the
 /// events in the order given.
-pub(crate) fn archive(events: &[Value], suffix: &str) -> Vec<(String, String)> {
+pub fn archive(events: &[Value], suffix: &str) -> Vec<(String, String)> {
     let mut groups: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
     for e in events {
         let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_string();

@@ -13,7 +13,6 @@
 //! before" queries. Adding a detection's tests is adding such a folder.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -161,24 +160,9 @@ pub fn load(dir: &Path) -> Case {
 /// `eventTime` (`AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/…T0000Z_<suffix>.json.gz`),
 /// each keeping the events in the order given.
 pub fn write_archive(dir: &Path, events: &[Value], suffix: &str) {
-    let mut groups: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for e in events {
-        let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-        let (account, region, time) = (s("recipientAccountId"), s("awsRegion"), s("eventTime"));
-        let day = time.get(0..10).unwrap_or("1970-01-01");
-        let (y, m, d) = (&day[0..4], &day[5..7], &day[8..10]);
-        let key = format!(
-            "AWSLogs/{account}/CloudTrail/{region}/{y}/{m}/{d}/{account}_CloudTrail_{region}_{y}{m}{d}T0000Z_{suffix}.json.gz"
-        );
-        groups.entry(key).or_default().push(e.clone());
-    }
-    for (key, records) in groups {
+    for (key, text) in trailhound_synth::events::archive(events, suffix) {
         let path = dir.join(key);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let text = serde_json::json!({ "Records": records }).to_string();
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        gz.write_all(text.as_bytes()).unwrap();
-        std::fs::write(&path, gz.finish().unwrap())
+        trailhound_synth::events::write_gz(&path, &text)
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 }
